@@ -1,0 +1,62 @@
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+)
+
+// logCalls logs one line per tool call: the tool, how long it took and its
+// outcome (ok, tool_error for results the model can act on, error for faults).
+func logCalls(logger zerolog.Logger) server.ToolHandlerMiddleware {
+	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			start := time.Now()
+			res, err := next(ctx, req)
+			dur := time.Since(start)
+			switch {
+			case err != nil:
+				logger.Error().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "error").Err(err).Msg("tool call")
+			case res != nil && res.IsError:
+				logger.Info().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "tool_error").Str("message", firstText(res, 200)).Msg("tool call")
+			default:
+				logger.Info().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "ok").Msg("tool call")
+			}
+			return res, err
+		}
+	}
+}
+
+// recoverPanics turns a panic in a tool handler into an error for that call,
+// logging the stack, so that no panic ever reaches the client or ends the server.
+func recoverPanics(logger zerolog.Logger) server.ToolHandlerMiddleware {
+	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					logger.Error().Str("tool", req.Params.Name).Str("panic", fmt.Sprint(r)).Bytes("stack", debug.Stack()).Msg("tool panicked")
+					res, err = nil, fmt.Errorf("internal error in tool %s (a bug in glm-mcp; see the server log)", req.Params.Name)
+				}
+			}()
+			return next(ctx, req)
+		}
+	}
+}
+
+// firstText returns up to n bytes of the result's first text block, for logs.
+func firstText(res *mcp.CallToolResult, n int) string {
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			if len(t.Text) > n {
+				return t.Text[:n] + "…"
+			}
+			return t.Text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,103 @@
+// Package mcpserver builds the glm-mcp MCP server from toolkits and serves it
+// over stdio or Streamable HTTP. It knows nothing toolkit-specific: it adds
+// each toolkit's tools and resource templates, turns on input-schema
+// validation, and wraps every call in logging and panic recovery.
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/glm-mcp/glm-mcp/toolkits"
+)
+
+// Options configures the server.
+type Options struct {
+	// Name and Version are announced to clients in the initialize result.
+	Name    string
+	Version string
+	// Instructions tell a client's model how to use the server (optional).
+	Instructions string
+	// Logger receives one line per call; zerolog.Nop() when zero.
+	Logger zerolog.Logger
+}
+
+// New returns an MCP server hosting every tool and resource template of kits.
+// It fails when two toolkits offer a tool of the same name.
+func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
+	if opts.Name == "" {
+		opts.Name = "glm-mcp"
+	}
+	seen := map[string]string{}
+	var tools []server.ServerTool
+	var templates []server.ServerResourceTemplate
+	for _, kit := range kits {
+		for _, t := range kit.Tools() {
+			if other, dup := seen[t.Def.Name]; dup {
+				return nil, fmt.Errorf("tool %q offered by both %s and %s toolkits", t.Def.Name, other, kit.Name())
+			}
+			seen[t.Def.Name] = kit.Name()
+			tools = append(tools, server.ServerTool{Tool: t.Def, Handler: server.ToolHandlerFunc(t.Handler)})
+		}
+		if rp, ok := kit.(toolkits.ResourceProvider); ok {
+			for _, rt := range rp.ResourceTemplates() {
+				templates = append(templates, server.ServerResourceTemplate{Template: rt.Def, Handler: server.ResourceTemplateHandlerFunc(rt.Handler)})
+			}
+		}
+	}
+	serverOpts := []server.ServerOption{
+		server.WithToolCapabilities(false),
+		server.WithInputSchemaValidation(),
+		// Registered first, so it wraps everything else: it logs the outcome
+		// of every call, including panics turned into errors by recovery.
+		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
+		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
+	}
+	if len(templates) > 0 {
+		serverOpts = append(serverOpts, server.WithResourceCapabilities(false, false), server.WithResourceRecovery())
+	}
+	if opts.Instructions != "" {
+		serverOpts = append(serverOpts, server.WithInstructions(opts.Instructions))
+	}
+	s := server.NewMCPServer(opts.Name, opts.Version, serverOpts...)
+	if len(tools) > 0 {
+		s.AddTools(tools...)
+	}
+	if len(templates) > 0 {
+		s.AddResourceTemplates(templates...)
+	}
+	return s, nil
+}
+
+// ServeStdio serves s on newline-delimited JSON-RPC over in and out until in
+// is closed or ctx is cancelled.
+func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger zerolog.Logger) error {
+	stdio := server.NewStdioServer(s)
+	stdio.SetErrorLogger(log.New(zerologWriter{logger}, "", 0))
+	err := stdio.Listen(ctx, in, out)
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve stdio: %w", err)
+	}
+	return nil
+}
+
+// zerologWriter adapts a zerolog.Logger to the standard library's log.Logger,
+// which mcp-go's stdio transport uses for its own errors.
+type zerologWriter struct{ l zerolog.Logger }
+
+func (w zerologWriter) Write(p []byte) (int, error) {
+	msg := string(p)
+	if n := len(msg); n > 0 && msg[n-1] == '\n' {
+		msg = msg[:n-1]
+	}
+	w.l.Error().Str("component", "stdio").Msg(msg)
+	return len(p), nil
+}

@@ -1,0 +1,202 @@
+package files
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+)
+
+// walkOptions says what a walk skips.
+type walkOptions struct {
+	includeHidden    bool
+	respectGitignore bool
+	maxEntries       int64 // bound on entries visited; 0 means defaultMaxEntries
+}
+
+const defaultMaxEntries = 2_000_000
+
+// dirNode is one directory of a walk: its files and subdirectories, each
+// sorted by name, so a walk's order does not depend on scheduling.
+type dirNode struct {
+	rel      string   // relative to the root, "." for the root
+	comps    []string // rel split into components (empty for ".")
+	files    []fileEntry
+	subdirs  []*dirNode
+	patterns []gitignore.Pattern // inherited and own .gitignore patterns
+}
+
+type fileEntry struct {
+	name    string
+	symlink bool
+}
+
+func (d *dirNode) child(name string) string {
+	if d.rel == "." {
+		return name
+	}
+	return d.rel + "/" + name
+}
+
+// walkResult is a finished walk.
+type walkResult struct {
+	top       *dirNode
+	truncated bool // maxEntries was reached
+	errors    int  // directories that could not be read
+}
+
+// walk reads the tree below start in parallel: each directory is read by
+// whichever goroutine finds it, bounded by a semaphore, and each node keeps
+// its entries sorted. Directory symlinks are never followed.
+func walk(ctx context.Context, rt *root, start string, opts walkOptions) walkResult {
+	w := &walker{rt: rt, opts: opts, sem: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	if opts.maxEntries == 0 {
+		w.opts.maxEntries = defaultMaxEntries
+	}
+	top := &dirNode{rel: start}
+	if start != "." {
+		top.comps = strings.Split(start, "/")
+	}
+	if opts.respectGitignore {
+		top.patterns = w.ancestorPatterns(top.comps)
+	}
+	w.wg.Add(1)
+	w.visit(ctx, top)
+	w.wg.Wait()
+	return walkResult{top: top, truncated: w.entries.Load() > w.opts.maxEntries, errors: int(w.errs.Load())}
+}
+
+type walker struct {
+	rt      *root
+	opts    walkOptions
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	entries atomic.Int64
+	errs    atomic.Int64
+}
+
+func (w *walker) visit(ctx context.Context, n *dirNode) {
+	defer w.wg.Done()
+	if ctx.Err() != nil || w.entries.Load() > w.opts.maxEntries {
+		return
+	}
+	f, err := w.rt.r.Open(n.rel)
+	if err != nil {
+		w.errs.Add(1)
+		return
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil && len(entries) == 0 {
+		w.errs.Add(1)
+		return
+	}
+	w.entries.Add(int64(len(entries)))
+	if w.opts.respectGitignore {
+		for _, e := range entries {
+			if e.Name() == ".gitignore" && e.Type().IsRegular() {
+				n.patterns = append(slices.Clip(n.patterns), w.readIgnore(n.child(".gitignore"), n.comps)...)
+			}
+		}
+	}
+	var matcher gitignore.Matcher
+	if len(n.patterns) > 0 {
+		matcher = gitignore.NewMatcher(n.patterns)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	for _, e := range entries {
+		name := e.Name()
+		isDir := e.IsDir()
+		if skipName(name, w.opts.includeHidden) {
+			continue
+		}
+		if matcher != nil && matcher.Match(append(slices.Clip(n.comps), name), isDir) {
+			continue
+		}
+		switch {
+		case isDir:
+			n.subdirs = append(n.subdirs, &dirNode{rel: n.child(name), comps: append(slices.Clip(n.comps), name), patterns: n.patterns})
+		case e.Type().IsRegular():
+			n.files = append(n.files, fileEntry{name: name})
+		case e.Type()&fs.ModeSymlink != 0:
+			n.files = append(n.files, fileEntry{name: name, symlink: true})
+		}
+	}
+	for _, sd := range n.subdirs {
+		w.wg.Add(1)
+		select {
+		case w.sem <- struct{}{}:
+			go func() {
+				defer func() { <-w.sem }()
+				w.visit(ctx, sd)
+			}()
+		default:
+			w.visit(ctx, sd)
+		}
+	}
+}
+
+// skipName reports whether an entry is skipped whatever the ignore files say:
+// hidden entries (and so .git) unless asked for.
+func skipName(name string, includeHidden bool) bool {
+	return !includeHidden && strings.HasPrefix(name, ".")
+}
+
+// maxIgnoreFile bounds how much of a .gitignore is read.
+const maxIgnoreFile = 1 << 20
+
+// readIgnore parses one .gitignore with the patterns' domain set to its folder.
+func (w *walker) readIgnore(rel string, domain []string) []gitignore.Pattern {
+	f, err := w.rt.r.Open(rel)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var ps []gitignore.Pattern
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), maxIgnoreFile)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || len(bytes.TrimSpace([]byte(line))) == 0 {
+			continue
+		}
+		ps = append(ps, gitignore.ParsePattern(line, slices.Clip(domain)))
+	}
+	return ps
+}
+
+// ancestorPatterns collects the .gitignore patterns of the folders between
+// the root and a walk that starts below it, so they apply there too.
+func (w *walker) ancestorPatterns(comps []string) []gitignore.Pattern {
+	var ps []gitignore.Pattern
+	for i := 0; i < len(comps); i++ {
+		dir := comps[:i]
+		ps = append(ps, w.readIgnore(path.Join(append(slices.Clone(dir), ".gitignore")...), dir)...)
+	}
+	return ps
+}
+
+// files lists every file of the walk in order: a directory's own files, then
+// its subdirectories depth first.
+func (r walkResult) units() []*dirNode {
+	var out []*dirNode
+	var rec func(n *dirNode)
+	rec = func(n *dirNode) {
+		if len(n.files) > 0 {
+			out = append(out, n)
+		}
+		for _, sd := range n.subdirs {
+			rec(sd)
+		}
+	}
+	rec(r.top)
+	return out
+}
