@@ -66,6 +66,7 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	out := FindResult{Files: []string{}}
 	for _, st := range starts {
 		wr := walk(ctx, st.root, st.rel, opts)
+		wr.release()
 		for _, n := range wr.units() {
 			for _, f := range n.files {
 				rel := n.child(f.name)

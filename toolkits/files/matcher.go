@@ -2,6 +2,7 @@ package files
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
@@ -130,7 +131,7 @@ func (m *lineMatcher) forEachLine(buf, lower []byte, fn func(start, end int) boo
 		if j := bytes.IndexByte(buf[at:], '\n'); j >= 0 {
 			end = at + j
 		}
-		if m.re == nil || m.re.Match(buf[start:end]) {
+		if m.re == nil || m.re.Match(trimCR(buf[start:end])) {
 			if !fn(start, end) {
 				return lower
 			}
@@ -141,8 +142,23 @@ func (m *lineMatcher) forEachLine(buf, lower []byte, fn func(start, end int) boo
 }
 
 // scanRegex runs a regex with no literal to prefilter on over the whole
-// buffer, and checks each candidate on its own line (a match must not span lines).
+// buffer, and checks each candidate on its own line (a match must not span
+// lines). Files with CRLF line ends are matched line by line, without the
+// \r, so that $ matches at their line ends too.
 func (m *lineMatcher) scanRegex(buf []byte, fn func(start, end int) bool) {
+	if bytes.IndexByte(buf, '\r') >= 0 {
+		for start := 0; start < len(buf); {
+			end := len(buf)
+			if j := bytes.IndexByte(buf[start:], '\n'); j >= 0 {
+				end = start + j
+			}
+			if m.re.Match(trimCR(buf[start:end])) && !fn(start, end) {
+				return
+			}
+			start = end + 1
+		}
+		return
+	}
 	for pos := 0; pos <= len(buf); {
 		loc := m.re.FindIndex(buf[pos:])
 		if loc == nil {
@@ -161,17 +177,40 @@ func (m *lineMatcher) scanRegex(buf []byte, fn func(start, end int) bool) {
 	}
 }
 
-// toLowerASCII writes buf lowered (ASCII letters only) into dst, reusing it.
+// toLowerASCII writes buf lowered (ASCII letters only; other bytes, UTF-8
+// included, unchanged) into dst, reusing it. It works eight bytes at a time.
 func toLowerASCII(dst, buf []byte) []byte {
 	if cap(dst) < len(buf) {
 		dst = make([]byte, len(buf), len(buf)+len(buf)/4)
 	}
 	dst = dst[:len(buf)]
-	for i, c := range buf {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(buf); i += 8 {
+		x := binary.LittleEndian.Uint64(buf[i:])
+		low7 := x &^ high
+		geA := low7 + (0x80-'A')*ones  // high bit set where byte >= 'A'
+		gtZ := low7 + (0x7f-'Z')*ones  // high bit set where byte > 'Z'
+		upper := (geA &^ gtZ) &^ x & high // ASCII upper-case letters
+		binary.LittleEndian.PutUint64(dst[i:], x|upper>>2)
+	}
+	for ; i < len(buf); i++ {
+		c := buf[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		dst[i] = c
 	}
 	return dst
+}
+
+// trimCR drops a line's trailing carriage return.
+func trimCR(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -96,7 +95,7 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 	if errRes != nil {
 		return errRes, nil
 	}
-	opts := walkOptions{includeHidden: args.IncludeHidden, respectGitignore: args.RespectGitignore == nil || *args.RespectGitignore}
+	opts := walkOptions{includeHidden: args.IncludeHidden, respectGitignore: args.RespectGitignore == nil || *args.RespectGitignore, keepHandles: maxKeptHandles}
 	out := SearchResult{Matches: []Match{}}
 	for _, st := range starts {
 		if len(out.Matches) >= maxResults {
@@ -104,13 +103,15 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 			break
 		}
 		s := &searcher{t: t, loc: st, lm: lm, include: include, context: args.ContextLines, max: maxResults - len(out.Matches)}
-		s.run(ctx, walk(ctx, st.root, st.rel, opts).units())
+		wr := walk(ctx, st.root, st.rel, opts)
+		s.run(ctx, wr.units())
+		wr.release()
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("search_content: %w", err)
 		}
 		out.Matches = append(out.Matches, s.matches...)
-		out.FilesScanned += int(s.scanned.Load())
-		out.FilesSkipped += int(s.skipped.Load())
+		out.FilesScanned += s.scanned
+		out.FilesSkipped += s.skipped
 		out.Truncated = out.Truncated || s.truncated
 	}
 	out.Count = len(out.Matches)
@@ -129,22 +130,28 @@ type searcher struct {
 	context int
 	max     int
 
-	next    atomic.Int64 // next unit to take
-	stop    atomic.Bool
-	scanned atomic.Int64
-	skipped atomic.Int64
+	next atomic.Int64 // next unit to take
+	stop atomic.Bool
 
 	mu        sync.Mutex
-	results   [][]Match
+	results   []unitResult
 	done      []bool
 	prefix    int // units [0, prefix) are done
 	count     int // matches in units [0, prefix)
 	matches   []Match
+	scanned   int
+	skipped   int
 	truncated bool
 }
 
+// unitResult is what searching one directory found.
+type unitResult struct {
+	matches          []Match
+	scanned, skipped int
+}
+
 func (s *searcher) run(ctx context.Context, units []*dirNode) {
-	s.results = make([][]Match, len(units))
+	s.results = make([]unitResult, len(units))
 	s.done = make([]bool, len(units))
 	var wg sync.WaitGroup
 	for range max(1, runtime.GOMAXPROCS(0)) {
@@ -162,8 +169,12 @@ func (s *searcher) run(ctx context.Context, units []*dirNode) {
 		}()
 	}
 	wg.Wait()
+	// Only the done prefix counts, so counts and matches do not depend on
+	// how far other workers got before the stop.
 	for _, r := range s.results[:s.prefix] {
-		s.matches = append(s.matches, r...)
+		s.matches = append(s.matches, r.matches...)
+		s.scanned += r.scanned
+		s.skipped += r.skipped
 	}
 	if len(s.matches) > s.max {
 		s.matches, s.truncated = s.matches[:s.max], true
@@ -171,12 +182,15 @@ func (s *searcher) run(ctx context.Context, units []*dirNode) {
 }
 
 // finish records unit i's matches and advances the done prefix.
-func (s *searcher) finish(i int, ms []Match) {
+func (s *searcher) finish(i int, r unitResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.results[i], s.done[i] = ms, true
+	s.results[i], s.done[i] = r, true
+	if s.stop.Load() {
+		return // the limit was met by units before this one: keep the cut where it is
+	}
 	for s.prefix < len(s.done) && s.done[s.prefix] {
-		s.count += len(s.results[s.prefix])
+		s.count += len(s.results[s.prefix].matches)
 		s.prefix++
 		if s.count >= s.max {
 			if s.count > s.max || s.prefix < len(s.done) {
@@ -195,68 +209,77 @@ type searchWorker struct {
 	lower []byte
 }
 
-func (w *searchWorker) searchDir(n *dirNode) []Match {
+func (w *searchWorker) searchDir(n *dirNode) unitResult {
 	s := w.s
-	var out []Match
-	dir, err := s.loc.root.r.OpenRoot(n.rel)
-	if err != nil {
-		s.skipped.Add(int64(len(n.files)))
-		return nil
+	var out unitResult
+	h := n.handle
+	if !n.kept {
+		var err error
+		if h, err = s.loc.root.openDirHandle(n.rel); err != nil {
+			out.skipped = len(n.files)
+			return out
+		}
+		defer h.close()
 	}
-	defer dir.Close()
 	for _, f := range n.files {
-		if s.stop.Load() || len(out) >= s.max {
+		if s.stop.Load() || len(out.matches) >= s.max {
 			break
 		}
 		rel := n.child(f.name)
 		if s.include != nil && !s.include.match(relativeTo(s.loc.rel, rel), f.name) {
 			continue
 		}
-		data, ok := w.read(dir, rel, f)
+		data, ok := w.read(h, rel, f)
 		if !ok {
-			s.skipped.Add(1)
+			out.skipped++
 			continue
 		}
-		s.scanned.Add(1)
-		out = w.matchFile(out, s.t.display(s.loc.root, rel), data)
+		out.scanned++
+		out.matches = w.matchFile(out.matches, s.t.display(s.loc.root, rel), data)
 	}
 	return out
 }
 
-// read loads a file through the directory's root (falling back to the whole
-// root for symlinks that leave the directory but stay inside the root). It
-// refuses non-regular, oversized and binary files.
-func (w *searchWorker) read(dir *os.Root, rel string, f fileEntry) ([]byte, bool) {
-	fh, err := dir.Open(f.name)
-	if err != nil && f.symlink {
-		fh, err = w.s.loc.root.open(rel)
+// read loads a file through its directory's handle, refusing non-regular,
+// oversized and binary files. A symlink is opened through the root instead,
+// which follows it only while it stays inside the root.
+func (w *searchWorker) read(h dirHandle, rel string, f fileEntry) ([]byte, bool) {
+	var data []byte
+	var err error
+	if f.symlink {
+		data, err = w.readLink(rel)
+	} else {
+		data, w.buf, err = h.readFile(f.name, w.buf, w.s.t.maxFileSize)
 	}
-	if err != nil {
-		return nil, false
-	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > w.s.t.maxFileSize {
-		return nil, false
-	}
-	size := int(fi.Size())
-	if cap(w.buf) < size+1 {
-		w.buf = make([]byte, size+1, size+size/4+512)
-	}
-	buf := w.buf[:size+1]
-	n, err := io.ReadFull(fh, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, false
-	}
-	data := buf[:n]
-	if n > size { // the file grew while we read it: search what we have
-		data = data[:size]
-	}
-	if isBinary(data) {
+	if err != nil || isBinary(data) {
 		return nil, false
 	}
 	return data, true
 }
+
+// readLink reads a symlinked file through the root.
+func (w *searchWorker) readLink(rel string) ([]byte, error) {
+	fh, err := w.s.loc.root.open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	if fi.Size() > w.s.t.maxFileSize {
+		return nil, errTooLarge
+	}
+	return io.ReadAll(io.LimitReader(fh, w.s.t.maxFileSize))
+}
+
+// maxKeptHandles bounds the directory handles a walk keeps open for the
+// search that follows it; directories past it are opened again.
+const maxKeptHandles = 4096
 
 // binarySniff is how much of a file is checked for a NUL byte.
 const binarySniff = 8 << 10

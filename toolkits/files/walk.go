@@ -20,6 +20,7 @@ type walkOptions struct {
 	includeHidden    bool
 	respectGitignore bool
 	maxEntries       int64 // bound on entries visited; 0 means defaultMaxEntries
+	keepHandles      int64 // directories whose handles stay open for a search
 }
 
 const defaultMaxEntries = 2_000_000
@@ -32,6 +33,14 @@ type dirNode struct {
 	files    []fileEntry
 	subdirs  []*dirNode
 	patterns []gitignore.Pattern // inherited and own .gitignore patterns
+	handle   dirHandle           // kept open for a search when keepHandles allows
+	kept     bool
+}
+
+// dirent is a directory entry: a name and its type bits (0 for a regular file).
+type dirent struct {
+	name string
+	typ  fs.FileMode
 }
 
 type fileEntry struct {
@@ -68,8 +77,12 @@ func walk(ctx context.Context, rt *root, start string, opts walkOptions) walkRes
 	if opts.respectGitignore {
 		top.patterns = w.ancestorPatterns(top.comps)
 	}
+	h, err := rt.openDirHandle(start)
+	if err != nil {
+		return walkResult{top: top, errors: 1}
+	}
 	w.wg.Add(1)
-	w.visit(ctx, top)
+	w.visit(ctx, top, h)
 	w.wg.Wait()
 	return walkResult{top: top, truncated: w.entries.Load() > w.opts.maxEntries, errors: int(w.errs.Load())}
 }
@@ -81,28 +94,60 @@ type walker struct {
 	wg      sync.WaitGroup
 	entries atomic.Int64
 	errs    atomic.Int64
+	kept    atomic.Int64
+	bufs    sync.Pool
 }
 
-func (w *walker) visit(ctx context.Context, n *dirNode) {
+// visit reads directory n through its open handle h, then visits its
+// subdirectories, each through a handle opened from h (O_NOFOLLOW), on another
+// goroutine when the semaphore allows. h is kept for a later search when
+// allowed, else closed.
+func (w *walker) visit(ctx context.Context, n *dirNode, h dirHandle) {
 	defer w.wg.Done()
 	if ctx.Err() != nil || w.entries.Load() > w.opts.maxEntries {
+		h.close()
 		return
 	}
-	f, err := w.rt.r.Open(n.rel)
-	if err != nil {
-		w.errs.Add(1)
-		return
-	}
-	entries, err := f.ReadDir(-1)
-	f.Close()
+	buf, _ := w.bufs.Get().([]byte)
+	entries, buf, err := h.entries(buf)
+	w.bufs.Put(buf) //nolint:staticcheck // a slice header is fine to pool here
 	if err != nil && len(entries) == 0 {
 		w.errs.Add(1)
+		h.close()
 		return
 	}
 	w.entries.Add(int64(len(entries)))
+	w.classify(n, entries)
+	for _, sd := range n.subdirs {
+		ch, err := h.openDir(path.Base(sd.rel))
+		if err != nil {
+			w.errs.Add(1)
+			continue
+		}
+		w.wg.Add(1)
+		select {
+		case w.sem <- struct{}{}:
+			go func() {
+				defer func() { <-w.sem }()
+				w.visit(ctx, sd, ch)
+			}()
+		default:
+			w.visit(ctx, sd, ch)
+		}
+	}
+	if len(n.files) > 0 && w.kept.Add(1) <= w.opts.keepHandles {
+		n.handle, n.kept = h, true
+		return
+	}
+	h.close()
+}
+
+// classify sorts a directory's entries into files and subdirectories,
+// dropping hidden and ignored ones.
+func (w *walker) classify(n *dirNode, entries []dirent) {
 	if w.opts.respectGitignore {
 		for _, e := range entries {
-			if e.Name() == ".gitignore" && e.Type().IsRegular() {
+			if e.name == ".gitignore" && e.typ == 0 {
 				n.patterns = append(slices.Clip(n.patterns), w.readIgnore(n.child(".gitignore"), n.comps)...)
 			}
 		}
@@ -111,36 +156,40 @@ func (w *walker) visit(ctx context.Context, n *dirNode) {
 	if len(n.patterns) > 0 {
 		matcher = gitignore.NewMatcher(n.patterns)
 	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	slices.SortFunc(entries, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 	for _, e := range entries {
-		name := e.Name()
-		isDir := e.IsDir()
-		if skipName(name, w.opts.includeHidden) {
+		isDir := e.typ.IsDir()
+		if skipName(e.name, w.opts.includeHidden) {
 			continue
 		}
-		if matcher != nil && matcher.Match(append(slices.Clip(n.comps), name), isDir) {
+		if matcher != nil && matcher.Match(append(slices.Clip(n.comps), e.name), isDir) {
 			continue
 		}
 		switch {
 		case isDir:
-			n.subdirs = append(n.subdirs, &dirNode{rel: n.child(name), comps: append(slices.Clip(n.comps), name), patterns: n.patterns})
-		case e.Type().IsRegular():
-			n.files = append(n.files, fileEntry{name: name})
-		case e.Type()&fs.ModeSymlink != 0:
-			n.files = append(n.files, fileEntry{name: name, symlink: true})
+			n.subdirs = append(n.subdirs, &dirNode{rel: n.child(e.name), comps: append(slices.Clip(n.comps), e.name), patterns: n.patterns})
+		case e.typ == 0:
+			n.files = append(n.files, fileEntry{name: e.name})
+		case e.typ&fs.ModeSymlink != 0:
+			n.files = append(n.files, fileEntry{name: e.name, symlink: true})
 		}
 	}
-	for _, sd := range n.subdirs {
-		w.wg.Add(1)
-		select {
-		case w.sem <- struct{}{}:
-			go func() {
-				defer func() { <-w.sem }()
-				w.visit(ctx, sd)
-			}()
-		default:
-			w.visit(ctx, sd)
+}
+
+// release closes every handle the walk kept.
+func (r walkResult) release() {
+	var rec func(n *dirNode)
+	rec = func(n *dirNode) {
+		if n.kept {
+			n.handle.close()
+			n.kept = false
 		}
+		for _, sd := range n.subdirs {
+			rec(sd)
+		}
+	}
+	if r.top != nil {
+		rec(r.top)
 	}
 }
 
