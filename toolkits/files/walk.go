@@ -108,9 +108,13 @@ func (w *walker) visit(ctx context.Context, n *dirNode, h dirHandle) {
 		h.close()
 		return
 	}
-	buf, _ := w.bufs.Get().([]byte)
-	entries, buf, err := h.entries(buf)
-	w.bufs.Put(buf) //nolint:staticcheck // a slice header is fine to pool here
+	bp, _ := w.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	entries, buf, err := h.entries(*bp)
+	*bp = buf
+	w.bufs.Put(bp)
 	if err != nil && len(entries) == 0 {
 		w.errs.Add(1)
 		h.close()
