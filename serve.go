@@ -12,6 +12,7 @@ type serveConfig struct {
 	logConfig
 	HTTPAddr     string
 	HTTPTokenEnv string
+	token        string // the value of $HTTPTokenEnv; never logged
 }
 
 const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--http ADDR [--http-token-env VAR]]
@@ -20,7 +21,8 @@ const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--h
 Serves the toolkits over MCP: newline-delimited JSON-RPC on stdin/stdout (what
 editors spawn), or Streamable HTTP at http://ADDR/mcp with --http. Logs go to stderr.`
 
-func (a *app) serve(ctx context.Context, args []string) error {
+// parseServe reads serve's flags into a validated configuration.
+func (a *app) parseServe(args []string) (serveConfig, error) {
 	var cfg serveConfig
 	fs := a.newFlagSet("serve", serveSynopsis)
 	cfg.toolkitConfig.register(fs)
@@ -29,26 +31,36 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.HTTPAddr, "http", "", "serve Streamable HTTP on ADDR (host:port) instead of stdio")
 	fs.StringVar(&cfg.HTTPTokenEnv, "http-token-env", "", "environment variable holding the bearer token HTTP clients must send (required off loopback)")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", fs.Arg(0))
+		return cfg, usageError("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.HTTPTokenEnv != "" {
+		if cfg.HTTPAddr == "" {
+			return cfg, usageError("--http-token-env needs --http")
+		}
+		if cfg.token = a.getenv(cfg.HTTPTokenEnv); cfg.token == "" {
+			return cfg, usageError("--http-token-env names %s, but it is empty or unset", cfg.HTTPTokenEnv)
+		}
+	}
+	if cfg.HTTPAddr != "" && cfg.token == "" && !mcpserver.IsLoopbackAddr(cfg.HTTPAddr) {
+		return cfg, usageError("%v", mcpserver.ErrTokenRequired)
+	}
+	if _, err := cfg.enabled(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func (a *app) serve(ctx context.Context, args []string) error {
+	cfg, err := a.parseServe(args)
+	if err != nil {
+		return err
 	}
 	logger, err := cfg.newLogger(a.stderr)
 	if err != nil {
 		return err
-	}
-	var token string
-	if cfg.HTTPTokenEnv != "" {
-		if cfg.HTTPAddr == "" {
-			return usageError("--http-token-env needs --http")
-		}
-		if token = a.getenv(cfg.HTTPTokenEnv); token == "" {
-			return usageError("--http-token-env names %s, but it is empty or unset", cfg.HTTPTokenEnv)
-		}
-	}
-	if cfg.HTTPAddr != "" && token == "" && !mcpserver.IsLoopbackAddr(cfg.HTTPAddr) {
-		return usageError("%v", mcpserver.ErrTokenRequired)
 	}
 
 	kits, err := cfg.build(ctx, logger)
@@ -61,7 +73,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if cfg.HTTPAddr != "" {
-		return mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{Addr: cfg.HTTPAddr, Token: token}, logger)
+		return mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{Addr: cfg.HTTPAddr, Token: cfg.token}, logger)
 	}
 	return mcpserver.ServeStdio(ctx, srv, a.stdin, a.stdout, logger)
 }

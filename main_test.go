@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runApp(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }}
+	code = a.run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+func TestApp_Run(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantOut  string // in stdout
+		wantErr  string // in stderr
+	}{
+		{"no command prints usage", nil, nil, exitUsage, "", "Usage:"},
+		{"unknown command", []string{"frobnicate"}, nil, exitUsage, "", `unknown command "frobnicate"`},
+		{"version", []string{"version"}, nil, exitOK, "glm-mcp ", ""},
+		{"serve help", []string{"serve", "-h"}, nil, exitOK, "--http-token-env", ""},
+		{"tools help", []string{"tools", "--help"}, nil, exitOK, "--format", ""},
+		{"unknown flag", []string{"serve", "--nope"}, nil, exitUsage, "", "flag provided but not defined: -nope"},
+		{"unknown toolkit", []string{"serve", "--toolkits", "files,ftp"}, nil, exitUsage, "", `unknown toolkit "ftp"`},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, nil, exitUsage, "", "--log-level"},
+		{"non-loopback http needs a token", []string{"serve", "--http", "0.0.0.0:0"}, nil, exitUsage, "", "bearer token"},
+		{"token variable must be set", []string{"serve", "--http", "0.0.0.0:0", "--http-token-env", "TOK"}, nil, exitUsage, "", "TOK"},
+		{"missing root", []string{"tools", "--root", "/no/such/dir"}, nil, exitError, "", "/no/such/dir"},
+		{"tools bad format", []string{"tools", "--format", "yaml"}, nil, exitUsage, "", `unknown --format "yaml"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runApp(t, tc.env, tc.args...)
+			if code != tc.wantCode || !strings.Contains(out, tc.wantOut) || !strings.Contains(errOut, tc.wantErr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q", code, out, errOut, tc.wantCode, tc.wantOut, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestExamples_EditorConfigs checks that every editor configuration in
+// examples/ is valid JSON and that its glm-mcp arguments parse.
+func TestExamples_EditorConfigs(t *testing.T) {
+	paths, _ := filepath.Glob("examples/editors/*.json")
+	if len(paths) < 4 {
+		t.Fatalf("want configurations for four editors, found %v", paths)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]map[string]struct {
+			Args []string `json:"args"`
+		}
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		found := false
+		for _, servers := range cfg {
+			if s, ok := servers["glm-mcp"]; ok {
+				found = true
+				a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}
+				if len(s.Args) == 0 || s.Args[0] != "serve" {
+					t.Errorf("%s: args should start with serve: %v", p, s.Args)
+					continue
+				}
+				if _, err := a.parseServe(s.Args[1:]); err != nil {
+					t.Errorf("%s: %v", p, err)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s has no glm-mcp server entry", p)
+		}
+	}
+}
