@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +19,9 @@ type rawStdio struct {
 	in  io.WriteCloser
 	out *bufio.Scanner
 	id  int
+	// onRequest answers requests the server sends (by method) while a
+	// request of ours is waiting.
+	onRequest map[string]func(msg map[string]any)
 }
 
 func startRaw(t *testing.T, args ...string) *rawStdio {
@@ -44,6 +49,13 @@ func (r *rawStdio) request(method string, params any) map[string]any {
 		var resp map[string]any
 		if err := json.Unmarshal(r.out.Bytes(), &resp); err != nil {
 			r.t.Fatalf("bad JSON on stdout: %q", r.out.Text())
+		}
+		if method, ok := resp["method"].(string); ok && resp["id"] != nil {
+			if h := r.onRequest[method]; h != nil {
+				h(resp)
+				continue
+			}
+			r.t.Fatalf("unexpected request from the server: %v", resp)
 		}
 		if id, ok := resp["id"].(float64); ok && int(id) == r.id {
 			return resp
@@ -100,4 +112,46 @@ func TestServe_ProtocolVersions(t *testing.T) {
 			t.Fatalf("stateless tools/call failed: %v", call)
 		}
 	})
+}
+
+// TestServe_ClientRootsNarrow: a client that offers roots (protocol
+// 2025-06-18) is asked for them with roots/list, and they narrow what the
+// server reads; a client root outside --root widens nothing.
+func TestServe_ClientRootsNarrow(t *testing.T) {
+	root, secretPath := filesRoot(t)
+	r := startRaw(t, "--root", root, "--toolkits", "files")
+	r.request("initialize", map[string]any{
+		"protocolVersion": "2025-06-18", "capabilities": map[string]any{"roots": map[string]any{"listChanged": true}},
+		"clientInfo": map[string]any{"name": "raw", "version": "1"},
+	})
+	r.notify("notifications/initialized")
+	answer := func(roots ...string) func(msg map[string]any) {
+		return func(msg map[string]any) {
+			var list []map[string]any
+			for _, p := range roots {
+				list = append(list, map[string]any{"uri": "file://" + p})
+			}
+			out, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": msg["id"], "result": map[string]any{"roots": list}})
+			fmt.Fprintf(r.in, "%s\n", out)
+		}
+	}
+	r.onRequest = map[string]func(map[string]any){"roots/list": answer(filepath.Join(root, "docs"), filepath.Dir(secretPath))}
+	resp := r.request("tools/call", map[string]any{"name": "find_files", "arguments": map[string]any{"pattern": "*"}})
+	if got := fmt.Sprint(resp["result"].(map[string]any)["structuredContent"].(map[string]any)["files"]); got != "[guide.md]" {
+		t.Errorf("with client root docs/, find_files * = %s, want [guide.md]", got)
+	}
+	for _, p := range []string{filepath.Join(root, "main.go"), secretPath} {
+		resp := r.request("tools/call", map[string]any{"name": "read_file", "arguments": map[string]any{"path": p}})
+		res := resp["result"].(map[string]any)
+		if res["isError"] != true || strings.Contains(fmt.Sprint(res), "TOP-SECRET") {
+			t.Errorf("read_file(%q) should be refused under narrowed roots: %v", p, res)
+		}
+	}
+	// After roots/list_changed the server asks again.
+	r.onRequest["roots/list"] = answer(root)
+	r.notify("notifications/roots/list_changed")
+	resp = r.request("tools/call", map[string]any{"name": "read_file", "arguments": map[string]any{"path": "main.go"}})
+	if res := resp["result"].(map[string]any); res["isError"] == true {
+		t.Errorf("after list_changed to the whole root, main.go should be readable: %v", res)
+	}
 }

@@ -50,13 +50,18 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 			}
 		}
 	}
+	roots := newClientRoots(opts.Logger)
+	hooks := &server.Hooks{}
+	hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { roots.forget(s.SessionID()) })
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithInputSchemaValidation(),
+		server.WithHooks(hooks),
 		// Registered first, so it wraps everything else: it logs the outcome
 		// of every call, including panics turned into errors by recovery.
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
+		server.WithToolHandlerMiddleware(roots.middleware),
 	}
 	if len(templates) > 0 {
 		serverOpts = append(serverOpts, server.WithResourceCapabilities(false, false), server.WithResourceRecovery())
@@ -65,6 +70,7 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 		serverOpts = append(serverOpts, server.WithInstructions(opts.Instructions))
 	}
 	s := server.NewMCPServer(opts.Name, opts.Version, serverOpts...)
+	roots.attach(s)
 	if len(tools) > 0 {
 		s.AddTools(tools...)
 	}

@@ -97,3 +97,18 @@ func Annotations(title string, readOnly, destructive, idempotent, openWorld bool
 		OpenWorldHint:   Bool(openWorld),
 	}
 }
+
+type clientRootsKey struct{}
+
+// WithClientRoots returns ctx carrying the roots the MCP client offered, as
+// absolute local paths. Toolkits that read local files use them to narrow,
+// never widen, what they may touch.
+func WithClientRoots(ctx context.Context, roots []string) context.Context {
+	return context.WithValue(ctx, clientRootsKey{}, roots)
+}
+
+// ClientRoots returns the client's roots, and whether the client offered any.
+func ClientRoots(ctx context.Context) ([]string, bool) {
+	roots, ok := ctx.Value(clientRootsKey{}).([]string)
+	return roots, ok
+}

@@ -1,11 +1,14 @@
 package files
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/glm-mcp/glm-mcp/toolkits"
 )
 
 const secret = "SECRET-OUTSIDE-CONTENT"
@@ -173,13 +176,50 @@ func FuzzToolkit_Resolve(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	v, _ := kit.view(context.Background())
 	f.Fuzz(func(t *testing.T, p string) {
-		loc, err := kit.resolve(p)
+		loc, err := v.resolve(p)
 		if err == nil && (loc.rel == ".." || strings.HasPrefix(loc.rel, "../") || strings.HasPrefix(loc.rel, "/")) {
 			t.Fatalf("resolve(%q) = %q escapes", p, loc.rel)
 		}
-		if data, res := kit.load(p); res == nil && strings.Contains(string(data), secret) {
+		if data, res := v.load(p); res == nil && strings.Contains(string(data), secret) {
 			t.Fatalf("load(%q) read outside content", p)
 		}
 	})
+}
+
+func TestToolkit_ClientRootsOnlyNarrow(t *testing.T) {
+	base, rootDir := attackTree(t)
+	kit := newKit(t, rootDir)
+	narrowed := toolkits.WithClientRoots(context.Background(), []string{filepath.Join(rootDir, "sub"), filepath.Join(base, "outside")})
+	tests := []struct {
+		name    string
+		tool    string
+		args    map[string]any
+		wantErr bool
+		want    string
+	}{
+		{"inside the client root", "read_file", map[string]any{"path": "inner.txt"}, false, "inner content"},
+		{"configured root outside the client root", "read_file", map[string]any{"path": filepath.Join(rootDir, "readme.md")}, true, "outside the allowed roots"},
+		{"a client root outside the configured roots widens nothing", "read_file", map[string]any{"path": filepath.Join(base, "outside", "secret.txt")}, true, "outside the allowed roots"},
+		{"dot-dot out of the narrowed root", "read_file", map[string]any{"path": "../readme.md"}, true, "outside"},
+		{"search sees only the narrowed root", "search_content", map[string]any{"query": "content"}, false, `"matches":[{"path":"inner.txt","line":1,"text":"inner content"}],"count":1,"files_scanned":1,`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := callCtx(narrowed, kit, tc.tool, tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := resultString(res)
+			if res.IsError != tc.wantErr || !strings.Contains(text, tc.want) || strings.Contains(text, secret) {
+				t.Errorf("isError=%v %s; want isError=%v containing %q", res.IsError, text, tc.wantErr, tc.want)
+			}
+		})
+	}
+	disjoint := toolkits.WithClientRoots(context.Background(), []string{filepath.Join(base, "outside")})
+	res, _ := callCtx(disjoint, kit, "find_files", map[string]any{"pattern": "*"})
+	if !res.IsError || !strings.Contains(resultString(res), "do not overlap") {
+		t.Errorf("disjoint client roots should refuse every call, got %s", resultString(res))
+	}
 }

@@ -7,6 +7,7 @@ package files
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/rs/zerolog"
 
@@ -40,6 +41,9 @@ type Toolkit struct {
 	roots       []*root
 	maxFileSize int64
 	logger      zerolog.Logger
+
+	mu       sync.Mutex
+	subRoots map[string]*root // client roots inside configured roots, opened on first use
 }
 
 var _ toolkits.Toolkit = (*Toolkit)(nil)
@@ -70,6 +74,12 @@ func (t *Toolkit) Close() error {
 	for _, rt := range t.roots {
 		errs = append(errs, rt.r.Close())
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, rt := range t.subRoots {
+		errs = append(errs, rt.r.Close())
+	}
+	t.subRoots = nil
 	return errors.Join(errs...)
 }
 

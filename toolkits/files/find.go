@@ -58,7 +58,11 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err != nil {
 		return toolkits.Errorf("%v", err), nil
 	}
-	starts, errRes := t.startPoints(args.Path)
+	v, errRes := t.view(ctx)
+	if errRes != nil {
+		return errRes, nil
+	}
+	starts, errRes := v.startPoints(args.Path)
 	if errRes != nil {
 		return errRes, nil
 	}
@@ -77,7 +81,7 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 					out.Truncated = true
 					break
 				}
-				out.Files = append(out.Files, t.display(st.root, rel))
+				out.Files = append(out.Files, v.display(st.root, rel))
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -98,7 +102,7 @@ func relativeTo(start, rel string) string {
 
 // startPoints resolves the path argument of find and search: every root when
 // it is empty, else the one directory it names.
-func (t *Toolkit) startPoints(p string) ([]location, *mcp.CallToolResult) {
+func (t *view) startPoints(p string) ([]location, *mcp.CallToolResult) {
 	if p == "" {
 		out := make([]location, len(t.roots))
 		for i, rt := range t.roots {

@@ -82,3 +82,26 @@ func structured(t *testing.T, res *mcp.CallToolResult, v any) {
 		t.Fatal(err)
 	}
 }
+
+// callCtx runs a tool with a given context.
+func callCtx(ctx context.Context, kit *Toolkit, tool string, args map[string]any) (*mcp.CallToolResult, error) {
+	for _, tl := range kit.Tools() {
+		if tl.Def.Name == tool {
+			req := mcp.CallToolRequest{}
+			req.Params.Name = tool
+			req.Params.Arguments = args
+			return tl.Handler(ctx, req)
+		}
+	}
+	return nil, nil
+}
+
+func resultString(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}

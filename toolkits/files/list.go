@@ -49,7 +49,7 @@ type listArgs struct {
 	Cursor string `json:"cursor"`
 }
 
-func (t *Toolkit) listDirectory(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (t *Toolkit) listDirectory(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var args listArgs
 	if res := toolkits.Bind(req, &args); res != nil {
 		return res, nil
@@ -69,16 +69,20 @@ func (t *Toolkit) listDirectory(_ context.Context, req mcp.CallToolRequest) (*mc
 		}
 		start = n
 	}
-	if args.Path == "" && len(t.roots) > 1 {
-		return toolkits.Result(t.listRoots())
+	v, errRes := t.view(ctx)
+	if errRes != nil {
+		return errRes, nil
 	}
-	loc, err := t.resolve(args.Path)
+	if args.Path == "" && len(v.roots) > 1 {
+		return toolkits.Result(v.listRoots())
+	}
+	loc, err := v.resolve(args.Path)
 	if err != nil {
-		return toolkits.Errorf("%s", t.pathError(args.Path, err)), nil
+		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
 	}
 	f, err := loc.root.open(loc.rel)
 	if err != nil {
-		return toolkits.Errorf("%s", t.pathError(args.Path, err)), nil
+		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && !fi.IsDir() {
@@ -86,10 +90,10 @@ func (t *Toolkit) listDirectory(_ context.Context, req mcp.CallToolRequest) (*mc
 	}
 	entries, err := f.ReadDir(-1)
 	if err != nil && len(entries) == 0 {
-		return toolkits.Errorf("%s", t.pathError(args.Path, err)), nil
+		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	out := ListResult{Path: t.display(loc.root, loc.rel), Total: len(entries), Entries: []ListEntry{}}
+	out := ListResult{Path: v.display(loc.root, loc.rel), Total: len(entries), Entries: []ListEntry{}}
 	end := min(start+limit, len(entries))
 	for _, e := range entries[min(start, len(entries)):end] {
 		out.Entries = append(out.Entries, entryOf(e))
@@ -100,7 +104,7 @@ func (t *Toolkit) listDirectory(_ context.Context, req mcp.CallToolRequest) (*mc
 	return toolkits.Result(out)
 }
 
-func (t *Toolkit) listRoots() ListResult {
+func (t *view) listRoots() ListResult {
 	out := ListResult{Path: "", Total: len(t.roots)}
 	for _, rt := range t.roots {
 		e := ListEntry{Name: rt.abs, Type: "dir"}

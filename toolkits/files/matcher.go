@@ -192,8 +192,8 @@ func toLowerASCII(dst, buf []byte) []byte {
 	for ; i+8 <= len(buf); i += 8 {
 		x := binary.LittleEndian.Uint64(buf[i:])
 		low7 := x &^ high
-		geA := low7 + (0x80-'A')*ones  // high bit set where byte >= 'A'
-		gtZ := low7 + (0x7f-'Z')*ones  // high bit set where byte > 'Z'
+		geA := low7 + (0x80-'A')*ones     // high bit set where byte >= 'A'
+		gtZ := low7 + (0x7f-'Z')*ones     // high bit set where byte > 'Z'
 		upper := (geA &^ gtZ) &^ x & high // ASCII upper-case letters
 		binary.LittleEndian.PutUint64(dst[i:], x|upper>>2)
 	}

@@ -44,7 +44,7 @@ type readArgs struct {
 	MaxBytes *int   `json:"max_bytes"`
 }
 
-func (t *Toolkit) readFile(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (t *Toolkit) readFile(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var args readArgs
 	if res := toolkits.Bind(req, &args); res != nil {
 		return res, nil
@@ -58,7 +58,11 @@ func (t *Toolkit) readFile(_ context.Context, req mcp.CallToolRequest) (*mcp.Cal
 	if args.Path == "" {
 		return toolkits.Errorf("path is required: name the file to read (find_files locates files by name)"), nil
 	}
-	data, errRes := t.load(args.Path)
+	v, errRes := t.view(ctx)
+	if errRes != nil {
+		return errRes, nil
+	}
+	data, errRes := v.load(args.Path)
 	if errRes != nil {
 		return errRes, nil
 	}
@@ -76,7 +80,7 @@ func deref(p *int, def int) int {
 
 // load reads a whole text file through its root, refusing directories,
 // oversized and binary files with messages the model can act on.
-func (t *Toolkit) load(p string) ([]byte, *mcp.CallToolResult) {
+func (t *view) load(p string) ([]byte, *mcp.CallToolResult) {
 	loc, err := t.resolve(p)
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))

@@ -138,7 +138,7 @@ type location struct {
 // inside a root (compared lexically, so nothing outside is ever stat'ed);
 // relative paths are taken in the first root where they exist. "~" is not
 // expanded: it is an ordinary name.
-func (t *Toolkit) resolve(p string) (location, error) {
+func (t *view) resolve(p string) (location, error) {
 	if strings.ContainsRune(p, 0) {
 		return location{}, errors.New("the path contains a NUL byte")
 	}
@@ -173,7 +173,7 @@ func (t *Toolkit) resolve(p string) (location, error) {
 
 // display is how a path is shown to the model: relative to its root when
 // there is one root, absolute (under the root as named) when there are several.
-func (t *Toolkit) display(rt *root, rel string) string {
+func (t *view) display(rt *root, rel string) string {
 	if len(t.roots) == 1 {
 		return rel
 	}
@@ -181,7 +181,7 @@ func (t *Toolkit) display(rt *root, rel string) string {
 }
 
 // rootList names the roots, for error messages.
-func (t *Toolkit) rootList() string {
+func (t *view) rootList() string {
 	names := make([]string, len(t.roots))
 	for i, rt := range t.roots {
 		names[i] = rt.abs
@@ -190,7 +190,7 @@ func (t *Toolkit) rootList() string {
 }
 
 // pathError turns a resolution or open error into a message the model can act on.
-func (t *Toolkit) pathError(p string, err error) string {
+func (t *view) pathError(p string, err error) string {
 	switch {
 	case errors.Is(err, errOutside):
 		return fmt.Sprintf("path %q is outside the allowed roots (%s); use a path relative to a root, or an absolute path inside one", p, t.rootList())

@@ -91,7 +91,11 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 			return toolkits.Errorf("include: %v", err), nil
 		}
 	}
-	starts, errRes := t.startPoints(args.Path)
+	v, errRes := t.view(ctx)
+	if errRes != nil {
+		return errRes, nil
+	}
+	starts, errRes := v.startPoints(args.Path)
 	if errRes != nil {
 		return errRes, nil
 	}
@@ -102,7 +106,7 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 			out.Truncated = true
 			break
 		}
-		s := &searcher{t: t, loc: st, lm: lm, include: include, context: args.ContextLines, max: maxResults - len(out.Matches)}
+		s := &searcher{t: v, loc: st, lm: lm, include: include, context: args.ContextLines, max: maxResults - len(out.Matches)}
 		wr := walk(ctx, st.root, st.rel, opts)
 		s.run(ctx, wr.units())
 		wr.release()
@@ -123,7 +127,7 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 // directory before it is done, so the result (and where it is cut) does not
 // depend on scheduling, and the search stops as soon as the limit is met.
 type searcher struct {
-	t       *Toolkit
+	t       *view
 	loc     location
 	lm      *lineMatcher
 	include *nameMatcher
