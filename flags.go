@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/glm-mcp/glm-mcp/toolkits"
 	"github.com/glm-mcp/glm-mcp/toolkits/files"
+	"github.com/glm-mcp/glm-mcp/toolkits/httpfetch"
 )
 
 // stringList is a repeatable string flag.
@@ -28,12 +30,23 @@ var allToolkits = []string{"files", "sqlite", "http"}
 type toolkitConfig struct {
 	Roots    stringList
 	Toolkits string
+
+	AllowHosts    stringList
+	FetchTimeout  time.Duration
+	FetchMaxBytes int64
+	IgnoreRobots  bool
+	UserAgent     string
 }
 
 // register adds the toolkit flags to fs.
 func (c *toolkitConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.Roots, "root", "a directory the files toolkit may read (repeatable; default: the current directory)")
 	fs.StringVar(&c.Toolkits, "toolkits", strings.Join(allToolkits, ","), "comma-separated toolkits to host: files, sqlite, http")
+	fs.Var(&c.AllowHosts, "allow-host", "HOST[:PORT] fetch_url may reach even though it resolves to a loopback, private or other non-public address (repeatable)")
+	fs.DurationVar(&c.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit of one fetch_url call, robots.txt and redirects included")
+	fs.Int64Var(&c.FetchMaxBytes, "fetch-max-bytes", 10<<20, "largest body fetch_url reads, in bytes after decompression")
+	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", false, "do not check robots.txt before fetching")
+	fs.StringVar(&c.UserAgent, "user-agent", "", "User-Agent of fetch_url (default glm-mcp/VERSION (+https://github.com/glm-mcp/glm-mcp))")
 }
 
 // enabled parses --toolkits into a set, refusing unknown names.
@@ -84,6 +97,23 @@ func (c *toolkitConfig) build(_ context.Context, logger zerolog.Logger) (*opened
 			return nil, fmt.Errorf("files toolkit: %w", err)
 		}
 		out.kits = append(out.kits, kit)
+		out.closers = append(out.closers, kit.Close)
+	}
+	if set["http"] {
+		if c.FetchTimeout <= 0 || c.FetchMaxBytes <= 0 {
+			out.Close()
+			return nil, usageError("--fetch-timeout and --fetch-max-bytes must be positive")
+		}
+		kit, err := httpfetch.New(httpfetch.Config{
+			AllowHosts: c.AllowHosts, Timeout: c.FetchTimeout, MaxBytes: c.FetchMaxBytes,
+			IgnoreRobots: c.IgnoreRobots, UserAgent: c.UserAgent, Version: buildVersion(), Logger: logger,
+		})
+		if err != nil {
+			out.Close()
+			return nil, usageError("%v", err)
+		}
+		out.kits = append(out.kits, kit)
+		out.closers = append(out.closers, kit.Close)
 	}
 	return out, nil
 }
