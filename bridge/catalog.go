@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -62,9 +61,6 @@ type CatalogOptions struct {
 	Exclude []string // globs; matching tools are never offered
 	Prefix  bool     // name every external tool SERVER__TOOL
 }
-
-// validName is what function-calling endpoints accept as a tool name.
-var validName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // NewCatalog names, filters and compiles the tools of servers. Builtin
 // servers keep their names; an external tool is named SERVER__TOOL when its
