@@ -91,7 +91,7 @@ func NewCatalog(servers []*Server, opts CatalogOptions) (*Catalog, error) {
 			for i := 2; c.byName[name] != nil; i++ {
 				name = sanitizeName(fmt.Sprintf("%s_%d", name, i))
 			}
-			if !keep(opts, name, s.Name+"__"+mt.Name) {
+			if !keep(opts, name, mt.Name, s.Name+"__"+mt.Name) {
 				continue
 			}
 			t, err := newTool(name, s, mt)
