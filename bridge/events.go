@@ -18,6 +18,7 @@ type Recorder interface {
 
 // ToolExecution is one tool call as it ran.
 type ToolExecution struct {
+	Step      int
 	CallID    string
 	Tool      string // the MCP tool name
 	Server    string

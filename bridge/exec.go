@@ -184,7 +184,7 @@ func (st *runState) recordExecution(ctx context.Context, call glm.ToolCall, tool
 	if st.Recorder == nil {
 		return
 	}
-	e := ToolExecution{CallID: call.ID, Tool: call.Function.Name, Arguments: call.Function.Arguments, Result: res.text, IsError: res.isError, Started: started, Duration: dur}
+	e := ToolExecution{Step: st.res.Steps, CallID: call.ID, Tool: call.Function.Name, Arguments: call.Function.Arguments, Result: res.text, IsError: res.isError, Started: started, Duration: dur}
 	if tool != nil {
 		e.Tool, e.Server = tool.MCP.Name, tool.Server.Name
 	}

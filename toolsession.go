@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/rs/zerolog"
+
+	"github.com/glm-mcp/glm-mcp/bridge"
+	"github.com/glm-mcp/glm-mcp/mcpserver"
+)
+
+// bridgeConfig holds the flags that choose which tools the model is offered.
+type bridgeConfig struct {
+	MCPConfig    string
+	MCPTimeout   time.Duration
+	Tools        stringList
+	ExcludeTools stringList
+	PrefixTools  bool
+}
+
+func (c *bridgeConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.MCPConfig, "mcp-config", "", "an mcpServers JSON file (the format Claude Desktop uses) of external MCP servers to attach")
+	fs.DurationVar(&c.MCPTimeout, "mcp-timeout", 30*time.Second, "how long an external MCP server may take to start and list its tools")
+	fs.Var(&c.Tools, "tools", "offer only tools matching this glob (repeatable, or comma-separated)")
+	fs.Var(&c.ExcludeTools, "exclude-tools", "never offer tools matching this glob (repeatable, or comma-separated)")
+	fs.BoolVar(&c.PrefixTools, "prefix-tools", false, "name every external tool SERVER__TOOL")
+}
+
+// toolSession is every MCP server a run talks to, and the catalogue of their tools.
+type toolSession struct {
+	kits    *openedToolkits
+	servers []*bridge.Server
+	Catalog *bridge.Catalog
+}
+
+// Close stops the external servers and releases the toolkits.
+func (s *toolSession) Close() {
+	for _, srv := range s.servers {
+		srv.Client.Close()
+	}
+	if s.kits != nil {
+		s.kits.Close()
+	}
+}
+
+// openTools builds glm-mcp's own toolkits behind an in-process MCP client,
+// connects the external servers, and makes the catalogue. A server that fails
+// to start is reported on warn and left out; the others still serve.
+func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig, logger zerolog.Logger, warn func(error)) (*toolSession, error) {
+	kits, err := tk.build(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	sess := &toolSession{kits: kits}
+	if len(kits.kits) > 0 {
+		srv, err := mcpserver.New(kits.kits, mcpserver.Options{Name: "glm-mcp", Version: buildVersion(), Logger: logger})
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		c, err := client.NewInProcessClient(srv)
+		if err != nil {
+			sess.Close()
+			return nil, fmt.Errorf("in-process MCP client: %w", err)
+		}
+		own, err := bridge.NewServer(ctx, "glm-mcp", c, true)
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		sess.servers = append(sess.servers, own)
+	}
+	if bc.MCPConfig != "" {
+		data, err := os.ReadFile(bc.MCPConfig)
+		if err != nil {
+			sess.Close()
+			return nil, usageError("--mcp-config: %v", err)
+		}
+		cfg, err := bridge.ParseMCPConfig(data, a.getenv)
+		if err != nil {
+			sess.Close()
+			return nil, usageError("--mcp-config %s: %v", bc.MCPConfig, err)
+		}
+		external, errs := bridge.ConnectAll(ctx, cfg, bc.MCPTimeout)
+		for _, err := range errs {
+			warn(err)
+		}
+		sess.servers = append(sess.servers, external...)
+	}
+	sess.Catalog, err = bridge.NewCatalog(sess.servers, bridge.CatalogOptions{
+		Include: splitGlobs(bc.Tools), Exclude: splitGlobs(bc.ExcludeTools), Prefix: bc.PrefixTools,
+	})
+	if err != nil {
+		sess.Close()
+		return nil, usageError("%v", err)
+	}
+	return sess, nil
+}
+
+// splitGlobs accepts repeated flags and comma-separated lists alike.
+func splitGlobs(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, g := range strings.Split(v, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
