@@ -50,7 +50,8 @@ const usageText = `glm-mcp gives GLM-4.7 and MCP-aware editors fast, safe access
 
 Usage:
   glm-mcp serve [flags]           serve the files, sqlite and http toolkits over MCP (stdio, or --http)
-  glm-mcp tools [flags]           print the tool catalogue (--format mcp)
+  glm-mcp ask [flags] PROMPT      ask GLM-4.7 with the toolkits attached as tools
+  glm-mcp tools [flags]           print the tool catalogue (--format mcp|openai)
   glm-mcp version                 print the version
 
 Run 'glm-mcp COMMAND -h' for a command's flags.
@@ -68,6 +69,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.serve(ctx, rest)
 	case "tools":
 		err = a.tools(ctx, rest)
+	case "ask":
+		err = a.ask(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.stdout, "glm-mcp %s\n", buildVersion())
 	case "help", "-h", "--help", "-help":
@@ -76,9 +79,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "glm-mcp: unknown command %q\n\n%s", cmd, usageText)
 		return exitUsage
 	}
+	var coded *exitCodeError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, &coded):
+		if !errors.Is(err, errShown) {
+			fmt.Fprintf(a.stderr, "glm-mcp %s: %v\n", args[0], err)
+		}
+		return coded.code
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(a.stderr, "glm-mcp %s: %v\n", args[0], err)
 		return exitUsage

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
+)
+
+// askConfig is the configuration of `glm-mcp ask`.
+type askConfig struct {
+	toolkitConfig
+	bridgeConfig
+	logConfig
+
+	Provider, BaseURL, Model, APIKeyEnv string
+
+	MaxTokens, MaxCompletionTokens, N           optInt
+	Temperature, TopP, FreqPenalty, PresPenalty optFloat
+	NoStream                                    bool
+	ToolChoice                                  string
+	ParallelToolCalls                           bool
+	ResponseFormat                              string
+	Thinking                                    string
+	Stop                                        stringList
+
+	ToolConcurrency int
+	MaxSteps        int
+	ToolTimeout     time.Duration
+	MaxToolOutput   int
+
+	HideReasoning bool
+	Yes           bool
+	JSON          bool
+	Continue      string
+	ContinueLast  bool
+	System        string
+	NoStore       bool
+	DB            string
+
+	Prompt string
+}
+
+// optInt and optFloat are flags that stay unset (nil) unless given, so that
+// unset parameters are left out of the request.
+type optInt struct{ v *int }
+
+func (o *optInt) String() string {
+	if o.v == nil {
+		return ""
+	}
+	return strconv.Itoa(*o.v)
+}
+
+func (o *optInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("not a whole number: %q", s)
+	}
+	o.v = &n
+	return nil
+}
+
+type optFloat struct{ v *float64 }
+
+func (o *optFloat) String() string {
+	if o.v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*o.v, 'g', -1, 64)
+}
+
+func (o *optFloat) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %q", s)
+	}
+	o.v = &f
+	return nil
+}
+
+const askSynopsis = `ask [flags] PROMPT      (PROMPT "-", or no PROMPT with piped stdin, reads it from stdin)
+
+Puts PROMPT to GLM-4.7 with glm-mcp's toolkits (and any --mcp-config servers)
+attached as tools, runs the tool loop, streams the answer to stdout and saves
+the transcript. Exit codes: 0 done, 1 error, 2 usage, 3 step limit reached,
+4 the endpoint refused (authentication, quota, content filter), 130 interrupted.`
+
+func (a *app) parseAsk(args []string) (*askConfig, error) {
+	cfg := &askConfig{}
+	fs := a.newFlagSet("ask", askSynopsis)
+	cfg.toolkitConfig.register(fs)
+	cfg.bridgeConfig.register(fs)
+	fs.StringVar(&cfg.Level, "log-level", "warn", "log level on stderr: debug, info, warn, error, disabled")
+	fs.StringVar(&cfg.Format, "log-format", "console", "log format: json or console")
+	fs.StringVar(&cfg.Provider, "provider", "zai", "endpoint profile: zai, zai-coding, bigmodel, aimlapi, openai-compatible")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "override the provider's base URL (the profile's capabilities stay)")
+	fs.StringVar(&cfg.Model, "model", "", "model id (default: the provider's, glm-4.7)")
+	fs.StringVar(&cfg.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (default: the provider's, e.g. ZAI_API_KEY)")
+	fs.Var(&cfg.MaxTokens, "max-tokens", "max_tokens (1-131072)")
+	fs.Var(&cfg.MaxCompletionTokens, "max-completion-tokens", "max_completion_tokens, reasoning included (1-131072)")
+	fs.Var(&cfg.N, "n", "number of choices (1 or more; the loop follows the first)")
+	fs.Var(&cfg.Temperature, "temperature", "sampling temperature (0-1)")
+	fs.Var(&cfg.TopP, "top-p", "nucleus sampling (0.01-1)")
+	fs.Var(&cfg.FreqPenalty, "frequency-penalty", "frequency_penalty (-2 to 2)")
+	fs.Var(&cfg.PresPenalty, "presence-penalty", "presence_penalty (-2 to 2)")
+	stream := fs.Bool("stream", true, "stream the answer (--no-stream or --stream=false to wait for it whole)")
+	fs.BoolVar(&cfg.NoStream, "no-stream", false, "wait for each answer whole instead of streaming")
+	fs.StringVar(&cfg.ToolChoice, "tool-choice", "", "auto, none, required, or a tool name (emulated where the endpoint takes only auto)")
+	fs.BoolVar(&cfg.ParallelToolCalls, "parallel-tool-calls", true, "let the model call several tools at once, run concurrently")
+	fs.StringVar(&cfg.ResponseFormat, "response-format", "", "text, json_object, or @schema.json for a JSON schema")
+	fs.StringVar(&cfg.Thinking, "thinking", "", "enabled or disabled (GLM thinks by default)")
+	fs.Var(&cfg.Stop, "stop", "a stop sequence (repeatable where the provider allows)")
+	fs.IntVar(&cfg.ToolConcurrency, "tool-concurrency", 8, "most tool calls running at once")
+	fs.IntVar(&cfg.MaxSteps, "max-steps", 20, "most completion calls in one run")
+	fs.DurationVar(&cfg.ToolTimeout, "tool-timeout", 60*time.Second, "time limit of one tool call")
+	fs.IntVar(&cfg.MaxToolOutput, "max-tool-output", 20000, "characters of one tool result sent to the model")
+	fs.BoolVar(&cfg.HideReasoning, "hide-reasoning", false, "do not show the model's reasoning")
+	fs.BoolVar(&cfg.Yes, "yes", false, "run tools that are not read-only without asking")
+	fs.BoolVar(&cfg.JSON, "json", false, "print one JSON event per line instead of text")
+	fs.StringVar(&cfg.Continue, "continue", "", "continue the stored conversation ID (a unique prefix, or last)")
+	fs.BoolVar(&cfg.ContinueLast, "c", false, "continue the latest conversation")
+	fs.StringVar(&cfg.System, "system", "", "system prompt")
+	fs.BoolVar(&cfg.NoStore, "no-store", false, "keep no transcript")
+	fs.StringVar(&cfg.DB, "db", "", "transcript database (default $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db)")
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if !*stream {
+		cfg.NoStream = true
+	}
+	if cfg.ContinueLast {
+		if cfg.Continue != "" {
+			return nil, usageError("give --continue ID or -c, not both")
+		}
+		cfg.Continue = "last"
+	}
+	if cfg.Continue != "" && cfg.NoStore {
+		return nil, usageError("--continue needs the store; drop --no-store")
+	}
+	if cfg.Prompt, err = a.readPrompt(rest); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parseInterleaved parses flags that may come before or after the prompt words.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// readPrompt joins the prompt words, or reads stdin for "-" or piped input.
+func (a *app) readPrompt(words []string) (string, error) {
+	if len(words) == 1 && words[0] == "-" || len(words) == 0 && !isTerminal(a.stdin) {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, 16<<20))
+		if err != nil {
+			return "", fmt.Errorf("read the prompt from stdin: %w", err)
+		}
+		if p := strings.TrimSpace(string(b)); p != "" {
+			return p, nil
+		}
+		return "", usageError("the prompt on stdin is empty")
+	}
+	p := strings.TrimSpace(strings.Join(words, " "))
+	if p == "" {
+		return "", usageError("give a prompt: glm-mcp ask \"what does main.go do?\" (or pipe it on stdin)")
+	}
+	return p, nil
+}
+
+// template builds the request parameters every step shares, checked before
+// any request is made.
+func (c *askConfig) template(model string) (glm.Request, error) {
+	req := glm.Request{
+		Model: model, Stream: !c.NoStream, MaxTokens: c.MaxTokens.v, MaxCompletionTokens: c.MaxCompletionTokens.v, N: c.N.v,
+		Temperature: c.Temperature.v, TopP: c.TopP.v, FrequencyPenalty: c.FreqPenalty.v, PresencePenalty: c.PresPenalty.v, Stop: c.Stop,
+	}
+	if c.Thinking != "" {
+		req.Thinking = &glm.Thinking{Type: c.Thinking}
+	}
+	switch {
+	case c.ResponseFormat == "":
+	case strings.HasPrefix(c.ResponseFormat, "@"):
+		data, err := os.ReadFile(c.ResponseFormat[1:])
+		if err != nil {
+			return req, usageError("--response-format: %v", err)
+		}
+		var js glm.JSONSchema
+		if err := json.Unmarshal(data, &js); err != nil || len(js.Schema) == 0 {
+			var schema json.RawMessage
+			if err := json.Unmarshal(data, &schema); err != nil {
+				return req, usageError("--response-format %s is not JSON: %v", c.ResponseFormat, err)
+			}
+			js = glm.JSONSchema{Name: "response", Schema: schema}
+		}
+		req.ResponseFormat = &glm.ResponseFormat{Type: glm.FormatJSONSchema, JSONSchema: &js}
+	case c.ResponseFormat == glm.FormatText || c.ResponseFormat == glm.FormatJSONObject:
+		req.ResponseFormat = &glm.ResponseFormat{Type: c.ResponseFormat}
+	default:
+		return req, usageError("--response-format %q: use text, json_object or @schema.json", c.ResponseFormat)
+	}
+	check := req
+	check.Messages = []glm.Message{{Role: glm.RoleUser, Content: "x"}}
+	if err := check.Validate(); err != nil {
+		return req, usageError("%v", err)
+	}
+	if c.ToolConcurrency < 1 || c.MaxSteps < 1 || c.MaxToolOutput < 1 || c.ToolTimeout <= 0 {
+		return req, usageError("--tool-concurrency, --max-steps, --max-tool-output and --tool-timeout must be positive")
+	}
+	return req, nil
+}
+
+// toolChoice parses --tool-choice.
+func (c *askConfig) toolChoice() *glm.ToolChoice {
+	switch c.ToolChoice {
+	case "":
+		return nil
+	case glm.ToolChoiceAuto, glm.ToolChoiceNone, glm.ToolChoiceRequired:
+		return glm.ChooseMode(c.ToolChoice)
+	default:
+		return glm.ChooseFunction(c.ToolChoice)
+	}
+}
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd())
+}

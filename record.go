@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/glm-mcp/glm-mcp/bridge"
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
+	"github.com/glm-mcp/glm-mcp/store"
+)
+
+// storeRecorder records one run into one transcript of the store.
+type storeRecorder struct {
+	st *store.Store
+	id string
+}
+
+var _ bridge.Recorder = (*storeRecorder)(nil)
+
+func (r *storeRecorder) RecordMessage(ctx context.Context, m glm.Message) error {
+	sm := store.Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent, ToolCallID: m.ToolCallID}
+	if len(m.ToolCalls) > 0 {
+		b, err := json.Marshal(m.ToolCalls)
+		if err != nil {
+			return fmt.Errorf("encode tool calls: %w", err)
+		}
+		sm.ToolCalls = b
+	}
+	return r.st.AppendMessage(ctx, r.id, sm)
+}
+
+func (r *storeRecorder) RecordToolExecution(ctx context.Context, e bridge.ToolExecution) error {
+	return r.st.RecordToolExecution(ctx, r.id, store.ToolExecution{
+		Step: e.Step, CallID: e.CallID, Tool: e.Tool, Server: e.Server, Arguments: e.Arguments,
+		Result: e.Result, IsError: e.IsError, Started: e.Started, Duration: e.Duration,
+	})
+}
+
+func (r *storeRecorder) RecordCompletion(ctx context.Context, c bridge.Completion) error {
+	sc := store.Completion{
+		Step: c.Step, Started: time.Now().Add(-c.Latency), RequestBody: c.RequestBody, ResponseBody: c.ResponseBody,
+		HTTPStatus: c.HTTPStatus, Latency: c.Latency, Error: c.Err,
+	}
+	if c.Usage != nil {
+		sc.Usage = store.Usage{PromptTokens: c.Usage.PromptTokens, CompletionTokens: c.Usage.CompletionTokens, TotalTokens: c.Usage.TotalTokens,
+			ReasoningTokens: c.Usage.ReasoningTokens, CachedTokens: c.Usage.CachedTokens}
+	}
+	return r.st.RecordCompletion(ctx, r.id, sc)
+}
+
+// storedMessages turns a stored conversation back into the messages sent to the model.
+func storedMessages(t *store.Transcript) ([]glm.Message, error) {
+	out := make([]glm.Message, 0, len(t.Messages))
+	for _, m := range t.Messages {
+		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ToolCallID: m.ToolCallID}
+		if len(m.ToolCalls) > 0 {
+			if err := json.Unmarshal(m.ToolCalls, &gm.ToolCalls); err != nil {
+				return nil, fmt.Errorf("transcript %s message %d: tool calls: %w", t.ID, m.Seq, err)
+			}
+		}
+		out = append(out, gm)
+	}
+	return out, nil
+}
+
+// transcriptDB resolves the store's path: the flag, else $GLM_MCP_DB, else
+// $XDG_DATA_HOME/glm-mcp/transcripts.db (~/.local/share/...).
+func (a *app) transcriptDB(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := a.getenv("GLM_MCP_DB"); p != "" {
+		return p
+	}
+	return store.DefaultPath(a.getenv("XDG_DATA_HOME"), a.getenv("HOME"))
+}
+
+// toolConfigJSON records the toolkit flags with a transcript, so replay can
+// run the same tools again.
+func toolConfigJSON(tk *toolkitConfig, bc *bridgeConfig) json.RawMessage {
+	roots := []string(tk.Roots)
+	for i, r := range roots {
+		if abs, err := filepath.Abs(r); err == nil {
+			roots[i] = abs
+		}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"roots": roots, "toolkits": tk.Toolkits, "allow_hosts": tk.AllowHosts, "ignore_robots": tk.IgnoreRobots,
+		"mcp_config": bc.MCPConfig, "tools": bc.Tools, "exclude_tools": bc.ExcludeTools, "prefix_tools": bc.PrefixTools,
+	})
+	return b
+}

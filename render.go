@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/glm-mcp/glm-mcp/bridge"
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
+)
+
+// renderer shows a run: the answer on stdout as it streams, and reasoning,
+// tool calls and the closing line on stderr, so that `ask ... > answer.txt`
+// keeps only the answer.
+type renderer interface {
+	event(ev bridge.Event)
+	done(d doneInfo)
+}
+
+// doneInfo is what the closing line or event reports.
+type doneInfo struct {
+	Status     string    `json:"status"`
+	Transcript string    `json:"transcript,omitempty"`
+	Steps      int       `json:"steps"`
+	Usage      glm.Usage `json:"usage"`
+	Error      string    `json:"error,omitempty"`
+	Elapsed    float64   `json:"elapsed_ms"`
+	start      time.Time
+	stderr     io.Writer
+}
+
+// textRenderer writes for a person; on a terminal each tool call is one live
+// line, rewritten in place with its outcome and time.
+type textRenderer struct {
+	out, errw     io.Writer
+	tty           bool
+	hideReasoning bool
+
+	mu          sync.Mutex
+	inReasoning bool
+	atLineStart bool
+	toolLines   map[string]int // call id -> line number in the current block
+	lines       int            // lines printed in the current tool block
+}
+
+const (
+	dim   = "\x1b[2m"
+	reset = "\x1b[0m"
+)
+
+func (r *textRenderer) event(ev bridge.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch ev.Kind {
+	case bridge.EventStepStart:
+		r.toolLines, r.lines = map[string]int{}, 0
+	case bridge.EventReasoning:
+		if r.hideReasoning {
+			return
+		}
+		if !r.inReasoning && r.tty {
+			fmt.Fprint(r.errw, dim)
+		}
+		r.inReasoning = true
+		fmt.Fprint(r.errw, ev.Text)
+	case bridge.EventContent:
+		r.endReasoning()
+		fmt.Fprint(r.out, ev.Text)
+		r.atLineStart = strings.HasSuffix(ev.Text, "\n")
+	case bridge.EventToolStart:
+		r.endReasoning()
+		r.endContentLine()
+		if r.tty {
+			r.toolLines[ev.Call.ID] = r.lines
+			r.lines++
+			fmt.Fprintf(r.errw, "  ⋯ %s\n", callLabel(ev.Call))
+		}
+	case bridge.EventToolResult:
+		line := fmt.Sprintf("  %s %s %s(%s)%s", mark(ev.IsError), callLabel(ev.Call), dimIf(r.tty), fmtDur(ev.Duration), resetIf(r.tty))
+		if ev.IsError {
+			line += " " + shorten(firstLineOf(ev.Result), 100)
+		}
+		n, ok := r.toolLines[ev.Call.ID]
+		if !r.tty || !ok {
+			fmt.Fprintln(r.errw, line)
+			return
+		}
+		up := r.lines - n
+		fmt.Fprintf(r.errw, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, line, up)
+	}
+}
+
+func (r *textRenderer) endReasoning() {
+	if r.inReasoning {
+		if r.tty {
+			fmt.Fprint(r.errw, reset)
+		}
+		fmt.Fprintln(r.errw)
+		r.inReasoning = false
+	}
+}
+
+func (r *textRenderer) endContentLine() {
+	if !r.atLineStart {
+		fmt.Fprintln(r.out)
+		r.atLineStart = true
+	}
+}
+
+func (r *textRenderer) done(d doneInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endReasoning()
+	r.endContentLine()
+	if d.Error != "" {
+		fmt.Fprintf(r.errw, "glm-mcp ask: %s\n", d.Error)
+	}
+	line := fmt.Sprintf("%s · %d steps · %d tokens (%d prompt, %d completion", d.Status, d.Steps, d.Usage.TotalTokens, d.Usage.PromptTokens, d.Usage.CompletionTokens)
+	if d.Usage.ReasoningTokens > 0 {
+		line += fmt.Sprintf(", %d reasoning", d.Usage.ReasoningTokens)
+	}
+	line += ") · " + fmtDur(time.Since(d.start))
+	if d.Transcript != "" {
+		line += " · transcript " + d.Transcript
+	}
+	fmt.Fprintf(r.errw, "%s%s%s\n", dimIf(r.tty), line, resetIf(r.tty))
+}
+
+// jsonRenderer prints one JSON event per line on stdout.
+type jsonRenderer struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func (r *jsonRenderer) write(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.enc.Encode(v)
+}
+
+func (r *jsonRenderer) event(ev bridge.Event) {
+	switch ev.Kind {
+	case bridge.EventStepStart:
+		r.write(map[string]any{"type": "step_start", "step": ev.Step})
+	case bridge.EventReasoning:
+		r.write(map[string]any{"type": "reasoning", "step": ev.Step, "text": ev.Text})
+	case bridge.EventContent:
+		r.write(map[string]any{"type": "content", "step": ev.Step, "text": ev.Text})
+	case bridge.EventToolStart:
+		r.write(map[string]any{"type": "tool_call", "step": ev.Step, "id": ev.Call.ID, "name": ev.Call.Function.Name, "arguments": ev.Call.Function.Arguments})
+	case bridge.EventToolResult:
+		r.write(map[string]any{"type": "tool_result", "step": ev.Step, "id": ev.Call.ID, "name": ev.Call.Function.Name, "is_error": ev.IsError,
+			"duration_ms": float64(ev.Duration.Microseconds()) / 1000, "result": ev.Result})
+	case bridge.EventUsage:
+		r.write(map[string]any{"type": "usage", "step": ev.Step, "usage": ev.Usage})
+	}
+}
+
+func (r *jsonRenderer) done(d doneInfo) {
+	d.Elapsed = float64(time.Since(d.start).Microseconds()) / 1000
+	r.write(struct {
+		Type string `json:"type"`
+		doneInfo
+	}{"done", d})
+}
+
+func callLabel(c glm.ToolCall) string {
+	return c.Function.Name + " " + shorten(strings.Join(strings.Fields(c.Function.Arguments), " "), 60)
+}
+
+func mark(isError bool) string {
+	if isError {
+		return "✗"
+	}
+	return "✓"
+}
+
+func dimIf(tty bool) string {
+	if tty {
+		return dim
+	}
+	return ""
+}
+
+func resetIf(tty bool) string {
+	if tty {
+		return reset
+	}
+	return ""
+}
+
+func fmtDur(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
