@@ -145,7 +145,7 @@ func (run *askRun) openTranscript(ctx context.Context, client *glm.Client, tmpl 
 	}
 	run.st = st
 	meta := store.TranscriptMeta{Title: cfg.Prompt, Provider: client.Profile().Name, BaseURL: client.Profile().BaseURL, Model: client.Model(),
-		ToolConfig: toolConfigJSON(&cfg.toolkitConfig, &cfg.bridgeConfig)}
+		ToolConfig: toolConfigJSON(&cfg.toolkitConfig, &cfg.bridgeConfig, cfg.MaxToolOutput)}
 	if cfg.BaseURL != "" {
 		meta.BaseURL = cfg.BaseURL
 	}

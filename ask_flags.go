@@ -97,6 +97,35 @@ the transcript. Exit codes: 0 done, 1 error, 2 usage, 3 step limit reached,
 func (a *app) parseAsk(args []string) (*askConfig, error) {
 	cfg := &askConfig{}
 	fs := a.newFlagSet("ask", askSynopsis)
+	stream := cfg.register(fs)
+	fs.StringVar(&cfg.Continue, "continue", "", "continue the stored conversation ID (a unique prefix, or last)")
+	fs.BoolVar(&cfg.ContinueLast, "c", false, "continue the latest conversation")
+	fs.StringVar(&cfg.System, "system", "", "system prompt")
+	fs.BoolVar(&cfg.NoStore, "no-store", false, "keep no transcript")
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if !*stream {
+		cfg.NoStream = true
+	}
+	if cfg.ContinueLast {
+		if cfg.Continue != "" {
+			return nil, usageError("give --continue ID or -c, not both")
+		}
+		cfg.Continue = "last"
+	}
+	if cfg.Continue != "" && cfg.NoStore {
+		return nil, usageError("--continue needs the store; drop --no-store")
+	}
+	if cfg.Prompt, err = a.readPrompt(rest); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// register adds the flags ask and replay share. It returns --stream's value.
+func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	cfg.toolkitConfig.register(fs)
 	cfg.bridgeConfig.register(fs)
 	fs.StringVar(&cfg.Level, "log-level", "warn", "log level on stderr: debug, info, warn, error, disabled")
@@ -126,31 +155,8 @@ func (a *app) parseAsk(args []string) (*askConfig, error) {
 	fs.BoolVar(&cfg.HideReasoning, "hide-reasoning", false, "do not show the model's reasoning")
 	fs.BoolVar(&cfg.Yes, "yes", false, "run tools that are not read-only without asking")
 	fs.BoolVar(&cfg.JSON, "json", false, "print one JSON event per line instead of text")
-	fs.StringVar(&cfg.Continue, "continue", "", "continue the stored conversation ID (a unique prefix, or last)")
-	fs.BoolVar(&cfg.ContinueLast, "c", false, "continue the latest conversation")
-	fs.StringVar(&cfg.System, "system", "", "system prompt")
-	fs.BoolVar(&cfg.NoStore, "no-store", false, "keep no transcript")
 	fs.StringVar(&cfg.DB, "db", "", "transcript database (default $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db)")
-	rest, err := parseInterleaved(fs, args)
-	if err != nil {
-		return nil, err
-	}
-	if !*stream {
-		cfg.NoStream = true
-	}
-	if cfg.ContinueLast {
-		if cfg.Continue != "" {
-			return nil, usageError("give --continue ID or -c, not both")
-		}
-		cfg.Continue = "last"
-	}
-	if cfg.Continue != "" && cfg.NoStore {
-		return nil, usageError("--continue needs the store; drop --no-store")
-	}
-	if cfg.Prompt, err = a.readPrompt(rest); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return stream
 }
 
 // parseInterleaved parses flags that may come before or after the prompt words.

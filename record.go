@@ -78,18 +78,42 @@ func (a *app) transcriptDB(flagValue string) string {
 	return store.DefaultPath(a.getenv("XDG_DATA_HOME"), a.getenv("HOME"))
 }
 
-// toolConfigJSON records the toolkit flags with a transcript, so replay can
-// run the same tools again.
-func toolConfigJSON(tk *toolkitConfig, bc *bridgeConfig) json.RawMessage {
+// toolConfigRecord is the tool configuration kept with a transcript, so that
+// replay can run the same tools again.
+type toolConfigRecord struct {
+	Roots         []string `json:"roots"`
+	Toolkits      string   `json:"toolkits"`
+	AllowHosts    []string `json:"allow_hosts,omitempty"`
+	IgnoreRobots  bool     `json:"ignore_robots,omitempty"`
+	MCPConfig     string   `json:"mcp_config,omitempty"`
+	Tools         []string `json:"tools,omitempty"`
+	ExcludeTools  []string `json:"exclude_tools,omitempty"`
+	PrefixTools   bool     `json:"prefix_tools,omitempty"`
+	MaxToolOutput int      `json:"max_tool_output,omitempty"`
+}
+
+func toolConfigJSON(tk *toolkitConfig, bc *bridgeConfig, maxToolOutput int) json.RawMessage {
+	rec := toolConfigRecord{Toolkits: tk.Toolkits, AllowHosts: tk.AllowHosts, IgnoreRobots: tk.IgnoreRobots,
+		Tools: bc.Tools, ExcludeTools: bc.ExcludeTools, PrefixTools: bc.PrefixTools, MaxToolOutput: maxToolOutput}
 	roots := []string(tk.Roots)
-	for i, r := range roots {
-		if abs, err := filepath.Abs(r); err == nil {
-			roots[i] = abs
-		}
+	if len(roots) == 0 {
+		roots = []string{"."}
 	}
-	b, _ := json.Marshal(map[string]any{
-		"roots": roots, "toolkits": tk.Toolkits, "allow_hosts": tk.AllowHosts, "ignore_robots": tk.IgnoreRobots,
-		"mcp_config": bc.MCPConfig, "tools": bc.Tools, "exclude_tools": bc.ExcludeTools, "prefix_tools": bc.PrefixTools,
-	})
+	for _, r := range roots {
+		if abs, err := filepath.Abs(r); err == nil {
+			r = abs
+		}
+		rec.Roots = append(rec.Roots, r)
+	}
+	if bc.MCPConfig != "" {
+		rec.MCPConfig, _ = filepath.Abs(bc.MCPConfig)
+	}
+	b, _ := json.Marshal(rec)
 	return b
+}
+
+// apply sets the toolkit flags from a recorded configuration.
+func (rec toolConfigRecord) apply(tk *toolkitConfig, bc *bridgeConfig) {
+	tk.Roots, tk.Toolkits, tk.AllowHosts, tk.IgnoreRobots = rec.Roots, rec.Toolkits, rec.AllowHosts, rec.IgnoreRobots
+	bc.MCPConfig, bc.Tools, bc.ExcludeTools, bc.PrefixTools = rec.MCPConfig, rec.Tools, rec.ExcludeTools, rec.PrefixTools
 }

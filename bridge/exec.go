@@ -209,3 +209,13 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Execute checks and runs one tool call outside a run, as the loop would:
+// lookup, argument validation, approval, the call under the tool timeout, and
+// the output cut. Replay uses it to run recorded calls against today's tools.
+func (r *Runner) Execute(ctx context.Context, call glm.ToolCall) (result string, isError bool) {
+	r.defaults()
+	st := &runState{Runner: r, res: &Result{}, failures: map[string]int{}}
+	res := st.runCall(ctx, call)
+	return res.text, res.isError
+}
