@@ -18,7 +18,7 @@
 //			return glmtest.Turn{Content: "It says: " + glmtest.ToolResults(req)["call_1"]}
 //		}},
 //	)
-//	run(t, "ask", "--base-url", srv.URL, "what is in a.txt?")
+//	runAsk(t, "--base-url", srv.URL, "what is in a.txt?") // the test's own way to run the command
 //	reqs := srv.Requests() // every request, decoded into glm.Request, with its raw body and headers
 //
 // Requests answers whether a request streamed or not, which tools it offered and what it sent

@@ -168,7 +168,8 @@ func (s *Server) SetDefault(t Turn) {
 	s.def = &t
 }
 
-// Requests returns every request received so far, in order of arrival.
+// Requests returns every request received so far, in order of arrival. The headers are
+// copies; Raw and Body share memory with the server's record and must not be changed.
 func (s *Server) Requests() []Recorded {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -209,7 +210,8 @@ func ToolResults(req glm.Request) map[string]string {
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	raw, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	n := s.record(r, raw)
-	logID := newID()
+	id := newID()
+	logID := id // x-log-id, equal to the body's request_id
 	switch {
 	case r.URL.Path != BasePath+"/chat/completions":
 		s.writeError(w, n, logID, Error{Status: http.StatusNotFound, Code: "404", Message: fmt.Sprintf(
@@ -251,7 +253,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if !s.pause(ctx, turn.Delay) {
 		return
 	}
-	a := answer{s: s, w: w, n: n, ctx: ctx, turn: turn, req: req, raw: raw, logID: logID}
+	a := answer{s: s, w: w, n: n, ctx: ctx, turn: turn, req: req, raw: raw, id: id, logID: logID, created: time.Now().Unix()}
 	switch {
 	case turn.Error != nil && !(turn.Error.InStream && req.Stream):
 		s.writeError(w, n, logID, *turn.Error)
@@ -386,19 +388,28 @@ func (s *Server) pause(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// status is the HTTP status of the error answer.
+func (e Error) status() int {
+	if e.Status != 0 {
+		return e.Status
+	}
+	return statusForCode(e.Code)
+}
+
+// message is the error's message, or the provider's for the code, or the status text.
+func (e Error) message() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if m := codeMessages[e.Code]; m != "" {
+		return m
+	}
+	return http.StatusText(e.status())
+}
+
 // writeError sends an error answer in the provider's shape.
 func (s *Server) writeError(w http.ResponseWriter, n int, logID string, e Error) {
-	status := e.Status
-	if status == 0 {
-		status = statusForCode(e.Code)
-	}
-	msg := e.Message
-	if msg == "" {
-		msg = codeMessages[e.Code]
-	}
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
+	status := e.status()
 	for k, vs := range e.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -408,5 +419,5 @@ func (s *Server) writeError(w http.ResponseWriter, n int, logID string, e Error)
 	w.Header().Set("X-Log-Id", logID)
 	s.update(n, func(rec *Recorded) { rec.Status = status })
 	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(e.Code, msg))
+	_, _ = w.Write(errorBody(e.Code, e.message()))
 }
