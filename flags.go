@@ -14,6 +14,7 @@ import (
 	"github.com/glm-mcp/glm-mcp/toolkits"
 	"github.com/glm-mcp/glm-mcp/toolkits/files"
 	"github.com/glm-mcp/glm-mcp/toolkits/httpfetch"
+	"github.com/glm-mcp/glm-mcp/toolkits/sqlite"
 )
 
 // stringList is a repeatable string flag.
@@ -31,6 +32,10 @@ type toolkitConfig struct {
 	Roots    stringList
 	Toolkits string
 
+	SQLite        stringList
+	SQLiteWrite   bool
+	SQLiteTimeout time.Duration
+
 	AllowHosts    stringList
 	FetchTimeout  time.Duration
 	FetchMaxBytes int64
@@ -42,6 +47,9 @@ type toolkitConfig struct {
 func (c *toolkitConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.Roots, "root", "a directory the files toolkit may read (repeatable; default: the current directory)")
 	fs.StringVar(&c.Toolkits, "toolkits", strings.Join(allToolkits, ","), "comma-separated toolkits to host: files, sqlite, http")
+	fs.Var(&c.SQLite, "sqlite", "[NAME=]PATH of a SQLite database for the sqlite toolkit, opened read-only (repeatable; NAME defaults to the file name without extension)")
+	fs.BoolVar(&c.SQLiteWrite, "sqlite-write", false, "also offer sqlite_execute, which writes through a separate read-write connection")
+	fs.DurationVar(&c.SQLiteTimeout, "sqlite-timeout", 5*time.Second, "deadline of one SQL statement; past it the query is interrupted")
 	fs.Var(&c.AllowHosts, "allow-host", "HOST[:PORT] fetch_url may reach even though it resolves to a loopback, private or other non-public address (repeatable)")
 	fs.DurationVar(&c.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit of one fetch_url call, robots.txt and redirects included")
 	fs.Int64Var(&c.FetchMaxBytes, "fetch-max-bytes", 10<<20, "largest body fetch_url reads, in bytes after decompression")
@@ -81,7 +89,7 @@ func (o *openedToolkits) Close() error {
 }
 
 // build constructs the enabled toolkits. The caller closes the result.
-func (c *toolkitConfig) build(_ context.Context, logger zerolog.Logger) (*openedToolkits, error) {
+func (c *toolkitConfig) build(ctx context.Context, logger zerolog.Logger) (*openedToolkits, error) {
 	set, err := c.enabled()
 	if err != nil {
 		return nil, err
@@ -98,6 +106,12 @@ func (c *toolkitConfig) build(_ context.Context, logger zerolog.Logger) (*opened
 		}
 		out.kits = append(out.kits, kit)
 		out.closers = append(out.closers, kit.Close)
+	}
+	if set["sqlite"] && len(c.SQLite) > 0 {
+		if err := c.buildSQLite(ctx, out, logger); err != nil {
+			out.Close()
+			return nil, err
+		}
 	}
 	if set["http"] {
 		if c.FetchTimeout <= 0 || c.FetchMaxBytes <= 0 {
@@ -116,4 +130,22 @@ func (c *toolkitConfig) build(_ context.Context, logger zerolog.Logger) (*opened
 		out.closers = append(out.closers, kit.Close)
 	}
 	return out, nil
+}
+
+// buildSQLite opens the --sqlite databases. Without --sqlite the sqlite tools are not listed.
+func (c *toolkitConfig) buildSQLite(ctx context.Context, out *openedToolkits, logger zerolog.Logger) error {
+	if c.SQLiteTimeout <= 0 {
+		return usageError("--sqlite-timeout must be positive")
+	}
+	dbs, err := sqlite.ParseSpecs(c.SQLite)
+	if err != nil {
+		return usageError("--sqlite: %v", err)
+	}
+	kit, err := sqlite.New(ctx, sqlite.Config{Databases: dbs, Write: c.SQLiteWrite, Timeout: c.SQLiteTimeout, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("sqlite toolkit: %w", err)
+	}
+	out.kits = append(out.kits, kit)
+	out.closers = append(out.closers, kit.Close)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/glm-mcp/glm-mcp/bridge"
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 	"github.com/glm-mcp/glm-mcp/store"
+	"github.com/glm-mcp/glm-mcp/toolkits/sqlite"
 )
 
 // storeRecorder records one run into one transcript of the store.
@@ -83,6 +84,8 @@ func (a *app) transcriptDB(flagValue string) string {
 type toolConfigRecord struct {
 	Roots         []string `json:"roots"`
 	Toolkits      string   `json:"toolkits"`
+	SQLite        []string `json:"sqlite,omitempty"`
+	SQLiteWrite   bool     `json:"sqlite_write,omitempty"`
 	AllowHosts    []string `json:"allow_hosts,omitempty"`
 	IgnoreRobots  bool     `json:"ignore_robots,omitempty"`
 	MCPConfig     string   `json:"mcp_config,omitempty"`
@@ -108,6 +111,15 @@ func toolConfigJSON(tk *toolkitConfig, bc *bridgeConfig, maxToolOutput int) json
 	if bc.MCPConfig != "" {
 		rec.MCPConfig, _ = filepath.Abs(bc.MCPConfig)
 	}
+	rec.SQLiteWrite = tk.SQLiteWrite
+	for _, spec := range tk.SQLite {
+		if db, err := sqlite.ParseSpec(spec); err == nil {
+			if abs, err := filepath.Abs(db.Path); err == nil {
+				spec = db.Name + "=" + abs
+			}
+		}
+		rec.SQLite = append(rec.SQLite, spec)
+	}
 	b, _ := json.Marshal(rec)
 	return b
 }
@@ -115,5 +127,6 @@ func toolConfigJSON(tk *toolkitConfig, bc *bridgeConfig, maxToolOutput int) json
 // apply sets the toolkit flags from a recorded configuration.
 func (rec toolConfigRecord) apply(tk *toolkitConfig, bc *bridgeConfig) {
 	tk.Roots, tk.Toolkits, tk.AllowHosts, tk.IgnoreRobots = rec.Roots, rec.Toolkits, rec.AllowHosts, rec.IgnoreRobots
+	tk.SQLite, tk.SQLiteWrite = rec.SQLite, rec.SQLiteWrite
 	bc.MCPConfig, bc.Tools, bc.ExcludeTools, bc.PrefixTools = rec.MCPConfig, rec.Tools, rec.ExcludeTools, rec.PrefixTools
 }

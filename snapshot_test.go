@@ -36,7 +36,7 @@ func TestTools_Snapshot(t *testing.T) {
 	}
 }
 
-// snapshotToolkitArgs returns flags that turn on every toolkit.
+// snapshotToolkitArgs returns flags that turn on every toolkit and tool.
 func snapshotToolkitArgs(t *testing.T) []string {
-	return nil
+	return []string{"--sqlite", "demo=" + makeDB(t), "--sqlite-write"}
 }

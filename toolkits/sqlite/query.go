@@ -1,0 +1,210 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/glm-mcp/glm-mcp/toolkits"
+)
+
+// QueryResult is the structured result of sqlite_query.
+type QueryResult struct {
+	Database  string   `json:"database" jsonschema:"the database that was queried"`
+	Columns   []string `json:"columns" jsonschema:"result column names, in order"`
+	Rows      [][]any  `json:"rows" jsonschema:"one array per row, values in column order: INTEGER as integer, REAL as number with a decimal point, TEXT as string, NULL as null, BLOB as {\"$blob_base64\": \"...\"}"`
+	RowCount  int      `json:"row_count" jsonschema:"number of rows returned"`
+	Truncated bool     `json:"truncated" jsonschema:"true when more rows exist than were returned"`
+	ElapsedMS float64  `json:"elapsed_ms" jsonschema:"time the statement took, in milliseconds"`
+	Notes     []string `json:"notes,omitempty" jsonschema:"remarks on how values were shown or why the result was cut"`
+}
+
+type queryArgs struct {
+	SQL      string            `json:"sql"`
+	Params   []json.RawMessage `json:"params"`
+	Database string            `json:"database"`
+	MaxRows  *int              `json:"max_rows"`
+}
+
+func (tk *Toolkit) queryTool() mcp.Tool {
+	return mcp.NewTool("sqlite_query",
+		mcp.WithToolTitle("Query a SQLite database"),
+		mcp.WithDescription(`Run one read-only SQL statement (SELECT, WITH … SELECT, or an introspection PRAGMA such as table_info) on a SQLite database and get the rows.
+
+Use sqlite_schema first to learn the tables and columns. Put values in params and write ? placeholders instead of pasting values into the SQL. Exactly one statement per call: a second statement after ";" is refused and nothing runs. The database is opened read-only: INSERT, UPDATE, DELETE, CREATE, ATTACH, VACUUM, setting pragmas and the like are refused by the engine`+tk.writeHint()+`.
+
+Reading stops after max_rows rows (default 200, at most 5000); truncated is then true, so add LIMIT/OFFSET or a narrower WHERE to page. A statement running longer than `+tk.cfg.Timeout.String()+` is interrupted. Values keep their SQLite types: INTEGER as integer, REAL as a number with a decimal point, TEXT as string, NULL as null, BLOB as {"$blob_base64": "..."}; only columns declared DATE, DATETIME, TIMESTAMP or BOOLEAN are normalized by the driver (notes then say so; select +col to get the stored value). The text part of the result is a compact table with NULL written as NULL.`),
+		mcp.WithString("sql", mcp.Required(), mcp.Description("one SQL statement, e.g. SELECT name, total FROM orders WHERE total > ? ORDER BY total DESC")),
+		mcp.WithArray("params", mcp.Description("values bound to the ? placeholders, in order: numbers, strings, booleans (bound as 1/0) or null"),
+			mcp.Items(map[string]any{"type": []string{"string", "number", "boolean", "null"}})),
+		tk.databaseProperty(),
+		mcp.WithInteger("max_rows", mcp.Description("most rows to return"), mcp.DefaultNumber(defaultMaxRows), mcp.Min(1), mcp.Max(maxMaxRows)),
+		mcp.WithOutputSchema[QueryResult](),
+		mcp.WithToolAnnotation(toolkits.Annotations("Query a SQLite database", true, false, true, false)),
+	)
+}
+
+// writeHint points the model at sqlite_execute when it exists.
+func (tk *Toolkit) writeHint() string {
+	if tk.cfg.Write {
+		return " (use sqlite_execute for writes)"
+	}
+	return ""
+}
+
+// databaseProperty is the database argument shared by all tools.
+func (tk *Toolkit) databaseProperty() mcp.ToolOption {
+	desc := fmt.Sprintf("which database; may be omitted since only %q is configured", tk.names[0])
+	if len(tk.names) > 1 {
+		desc = "which database; required, one of: " + strings.Join(tk.names, ", ")
+	}
+	return mcp.WithString("database", mcp.Description(desc), mcp.Enum(tk.names...))
+}
+
+func (tk *Toolkit) handleQuery(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	var args queryArgs
+	if res := toolkits.Bind(req, &args); res != nil {
+		return res, nil
+	}
+	c := call{tool: "sqlite_query"}
+	res, err := tk.query(ctx, &c, args)
+	if err != nil {
+		return tk.fail(ctx, c, err)
+	}
+	tk.log.Debug().Str("tool", c.tool).Str("database", res.Database).Int("rows", res.RowCount).
+		Bool("truncated", res.Truncated).Float64("ms", res.ElapsedMS).Msg("sqlite call")
+	return toolkits.ResultWithText(res, renderTable(res)), nil
+}
+
+// query validates the arguments and runs the statement on a read connection.
+func (tk *Toolkit) query(ctx context.Context, c *call, args queryArgs) (*QueryResult, error) {
+	db, err := tk.lookup(args.Database)
+	if err != nil {
+		return nil, err
+	}
+	c.db = db
+	maxRows := defaultMaxRows
+	if args.MaxRows != nil {
+		maxRows = *args.MaxRows
+	}
+	if maxRows < 1 || maxRows > maxMaxRows {
+		return nil, modelErrorf("max_rows must be between 1 and %d, got %d; page through bigger results with LIMIT and OFFSET", maxMaxRows, maxRows)
+	}
+	params, err := decodeParams(args.Params)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkFile(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, tk.cfg.Timeout)
+	defer cancel()
+	c.g = newGuard(readPolicy)
+	var res *QueryResult
+	err = withRawConn(ctx, db.ro, func(sc *sqlite3.SQLiteConn) error {
+		sc.RegisterAuthorizer(c.g.authorize)
+		start := time.Now()
+		st, err := prepareOne(sc, args.SQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if !st.Readonly() {
+			return modelErrorf("%s", tk.readOnlyMessage(*c, "a statement that changes the database"))
+		}
+		if err := checkParamCount(st, params); err != nil {
+			return err
+		}
+		res, err = readRows(ctx, st, params, maxRows, tk.maxResultBytes)
+		if err != nil {
+			return err
+		}
+		res.Database = db.name
+		res.ElapsedMS = millis(time.Since(start))
+		return nil
+	})
+	return res, err
+}
+
+// checkParamCount compares placeholders and params before anything runs.
+func checkParamCount(st *sqlite3.SQLiteStmt, params []driver.NamedValue) error {
+	if n := st.NumInput(); n != len(params) {
+		return modelErrorf("the statement has %d placeholder(s) but params has %d value(s); pass one value per ? (or ?NNN, :name, @name, $name) in order", n, len(params))
+	}
+	return nil
+}
+
+// readRows steps the statement until maxRows rows are read, one more row
+// proves truncation, or the result passes maxBytes.
+func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.NamedValue, maxRows, maxBytes int) (*QueryResult, error) {
+	dr, err := st.QueryContext(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	defer dr.Close()
+	rows, ok := dr.(*sqlite3.SQLiteRows)
+	if !ok {
+		return nil, fmt.Errorf("unexpected rows type %T", dr)
+	}
+	res := &QueryResult{Columns: append([]string{}, rows.Columns()...), Rows: [][]any{}}
+	decl := make([]string, len(res.Columns))
+	copy(decl, rows.DeclTypes())
+	dest := make([]driver.Value, len(res.Columns))
+	conv := make([]int, len(res.Columns))
+	size := 0
+	for {
+		err := rows.Next(dest)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Rows) == maxRows {
+			res.Truncated = true
+			break
+		}
+		row, n := convertRow(dest, decl, conv)
+		if size+n > maxBytes && len(res.Rows) > 0 {
+			res.Truncated = true
+			res.Notes = append(res.Notes, fmt.Sprintf("stopped after %d rows: the result passed %d KiB; select fewer or shorter columns, or page with LIMIT/OFFSET", len(res.Rows), maxBytes>>10))
+			break
+		}
+		size += n
+		res.Rows = append(res.Rows, row)
+	}
+	res.RowCount = len(res.Rows)
+	for i, k := range conv {
+		if k != convertedNone {
+			res.Notes = append(res.Notes, conversionNote(res.Columns[i], decl[i], k))
+		}
+	}
+	return res, nil
+}
+
+// convertRow converts one row, noting columns whose values the driver changed.
+func convertRow(dest []driver.Value, decl []string, conv []int) ([]any, int) {
+	row := make([]any, len(dest))
+	size := 0
+	for i, v := range dest {
+		var n, k int
+		row[i], n, k = convertValue(v, decl[i])
+		size += n
+		if k != convertedNone {
+			conv[i] = k
+		}
+	}
+	return row, size
+}
+
+func millis(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
