@@ -25,7 +25,12 @@ func main() {
 	root := flag.String("root", "", "tree to search (default: $(go env GOROOT)/src)")
 	n := flag.Int("n", 10, "runs per measurement (the median is reported)")
 	refServer := flag.String("ref-server", "", "command line of the reference filesystem MCP server, ROOT appended (optional)")
+	sqliteDB := flag.String("sqlite-db", "", "measure the sqlite toolkit on this database (a table big with 1,000,000 rows) instead of files")
 	flag.Parse()
+	if *sqliteDB != "" {
+		benchSQLite(*bin, *sqliteDB, *n)
+		return
+	}
 	if *root == "" {
 		out, err := exec.Command("go", "env", "GOROOT").Output()
 		if err != nil {
@@ -201,13 +206,14 @@ func (s *session) call(tool string, args map[string]any) int {
 		Structured struct {
 			Files   []string `json:"files"`
 			Matches []any    `json:"matches"`
+			Rows    []any    `json:"rows"`
 		} `json:"structuredContent"`
 		Content []struct{ Text string } `json:"content"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil || res.IsError {
 		fail("%s: %s", tool, raw)
 	}
-	if n := len(res.Structured.Files) + len(res.Structured.Matches); n > 0 {
+	if n := len(res.Structured.Files) + len(res.Structured.Matches) + len(res.Structured.Rows); n > 0 {
 		return n
 	}
 	if len(res.Content) > 0 { // a server without structured content: count lines
