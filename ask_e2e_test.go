@@ -98,12 +98,12 @@ func TestAsk_TwoStepsWithParallelCalls(t *testing.T) {
 	fake := glmtest.New(t,
 		glmtest.Turn{Reasoning: "I should look at the files.", Content: "Let me look.", ToolCalls: []glmtest.Call{
 			{ID: "call_a", Name: "find_files", Arguments: `{"pattern":"*.go"}`},
-			{ID: "call_b", Name: "read_file", Arguments: `{"path":"docs/todo.md"}`},
+			{ID: "call_b", Name: "sqlite_query", Arguments: `{"sql":"SELECT name FROM items WHERE id = ?","params":[1]}`},
 		}},
-		glmtest.Turn{Reasoning: "Now I know.", Content: "main.go prints hello; the todo is to ship the bridge."},
+		glmtest.Turn{Reasoning: "Now I know.", Content: "main.go prints hello; the first item is item1."},
 	)
 	env, db := askEnv(t)
-	res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--root", root, "--toolkits", "files", "what is here?")
+	res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--root", root, "--sqlite", "shop="+makeDB(t), "--toolkits", "files,sqlite", "what is here?")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -126,7 +126,7 @@ func TestAsk_TwoStepsWithParallelCalls(t *testing.T) {
 		t.Errorf("assistant message not echoed: %+v", asst)
 	}
 	results := glmtest.ToolResults(reqs[1].Body)
-	if second[2].ToolCallID != "call_a" || second[3].ToolCallID != "call_b" || !strings.Contains(results["call_a"], "main.go") || !strings.Contains(results["call_b"], "ship the bridge") {
+	if second[2].ToolCallID != "call_a" || second[3].ToolCallID != "call_b" || !strings.Contains(results["call_a"], "main.go") || !strings.Contains(results["call_b"], "item1") {
 		t.Errorf("tool messages: %+v", second[2:])
 	}
 	tr := latest(t, db)
