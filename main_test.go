@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/glm-mcp/glm-mcp/bridge"
 )
 
 func runApp(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -85,5 +88,44 @@ func TestExamples_EditorConfigs(t *testing.T) {
 		if !found {
 			t.Errorf("%s has no glm-mcp server entry", p)
 		}
+	}
+}
+
+// TestExamples_MCPServersAndDemoDB checks the mcpServers example parses (with
+// ${VAR} expanded) and the demo database script loads into a real SQLite file
+// the sqlite toolkit serves.
+func TestExamples_MCPServersAndDemoDB(t *testing.T) {
+	data, err := os.ReadFile("examples/mcp-servers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := bridge.ParseMCPConfig(data, func(k string) string { return map[string]string{"HOME": "/home/me", "REMOTE_MCP_TOKEN": "tok"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Servers["shop"].Args[3]; got != "shop=/home/me/shop.db" {
+		t.Errorf("${HOME} not expanded: %q", got)
+	}
+	if got := cfg.Servers["remote"].Headers["Authorization"]; got != "Bearer tok" {
+		t.Errorf("header not expanded: %q", got)
+	}
+	script, err := os.ReadFile("examples/demo.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "demo.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(script)); err != nil {
+		t.Fatalf("demo.sql: %v", err)
+	}
+	db.Close()
+	cs := connectStdio(t, "--toolkits", "sqlite", "--sqlite", path)
+	var q struct{ Rows [][]any }
+	callTool(t, cs, "sqlite_query", map[string]any{"sql": "SELECT customer FROM revenue LIMIT 1"}, &q)
+	if len(q.Rows) != 1 || q.Rows[0][0] != "Grace" {
+		t.Errorf("revenue view = %v", q.Rows)
 	}
 }
