@@ -103,7 +103,7 @@ func TestExamples_MCPServersAndDemoDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Servers["shop"].Args[3]; got != "shop=/home/me/shop.db" {
+	if got := cfg.Servers["shop"].Args[4]; got != "shop=/home/me/shop.db" {
 		t.Errorf("${HOME} not expanded: %q", got)
 	}
 	if got := cfg.Servers["remote"].Headers["Authorization"]; got != "Bearer tok" {
