@@ -51,6 +51,7 @@ const usageText = `glm-mcp gives GLM-4.7 and MCP-aware editors fast, safe access
 Usage:
   glm-mcp serve [flags]           serve the files, sqlite and http toolkits over MCP (stdio, or --http)
   glm-mcp ask [flags] PROMPT      ask GLM-4.7 with the toolkits attached as tools
+  glm-mcp transcripts list|show|export|rm   inspect stored transcripts
   glm-mcp replay ID [--live]      run a stored transcript's tool calls again (or re-ask the model) and compare
   glm-mcp tools [flags]           print the tool catalogue (--format mcp|openai)
   glm-mcp version                 print the version
@@ -74,6 +75,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.ask(ctx, rest)
 	case "replay":
 		err = a.replay(ctx, rest)
+	case "transcripts":
+		err = a.transcripts(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.stdout, "glm-mcp %s\n", buildVersion())
 	case "help", "-h", "--help", "-help":

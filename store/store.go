@@ -1,0 +1,242 @@
+// Package store keeps glm-mcp's transcripts in one SQLite file: every
+// conversation with its messages, tool executions and completion requests,
+// written one event at a time as it happens so that a crash loses at most what
+// was in flight, and read back for listing, showing, exporting and replaying.
+//
+// Several processes may write to one file at once: writes run in BEGIN
+// IMMEDIATE transactions under a busy timeout and are retried when SQLite
+// still answers busy. A transcript whose writing process died shows as
+// interrupted: each writing process holds a lock file beside the database for
+// as long as it lives, and readers test that lock.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Errors returned by the store, to be checked with errors.Is.
+var (
+	// ErrNotFound means no transcript has the given id.
+	ErrNotFound = errors.New("transcript not found")
+	// ErrAmbiguous means an id prefix names more than one transcript.
+	ErrAmbiguous = errors.New("ambiguous transcript id")
+	// ErrNotStore means the file is not a SQLite database, or is one that
+	// glm-mcp did not create.
+	ErrNotStore = errors.New("not a glm-mcp transcript database")
+	// ErrReadOnly means the database file or its folder cannot be written.
+	ErrReadOnly = errors.New("transcript database is read-only")
+	// ErrTooNew means the database was written by a newer glm-mcp.
+	ErrTooNew = errors.New("transcript database is from a newer glm-mcp")
+)
+
+// busyTimeout is how long SQLite itself waits for another writer's lock.
+const busyTimeout = 5 * time.Second
+
+// Store is an open transcript database. It is safe for concurrent use.
+type Store struct {
+	path string
+	// w is the write pool: one connection whose transactions begin
+	// IMMEDIATE, so writers queue in Go instead of spinning on SQLite's lock.
+	w *sql.DB
+	// r is the read pool, opened read-only: deferred transactions that see
+	// a consistent snapshot without blocking writers (WAL), and that cannot
+	// change the file, which is what lets Open inspect a file it may refuse.
+	r *sql.DB
+
+	mu     sync.Mutex
+	writer *writerLock // claimed on the first CreateTranscript
+}
+
+// DefaultPath is where the transcript database lives when no path is given:
+// $XDG_DATA_HOME/glm-mcp/transcripts.db, else ~/.local/share/glm-mcp/transcripts.db.
+// It takes the values of XDG_DATA_HOME and HOME so that it reads no
+// environment itself, and returns "" when neither is usable. A relative
+// XDG_DATA_HOME is ignored, as the XDG specification asks.
+func DefaultPath(dataHome, home string) string {
+	switch {
+	case filepath.IsAbs(dataHome):
+		return filepath.Join(dataHome, "glm-mcp", "transcripts.db")
+	case home != "":
+		return filepath.Join(home, ".local", "share", "glm-mcp", "transcripts.db")
+	}
+	return ""
+}
+
+// Open opens the transcript database at path, creating it and its folder on
+// first use, and migrates it to the current schema. A file that is not a
+// SQLite database, is read-only, belongs to another program or was written by
+// a newer glm-mcp is refused with an error (ErrNotStore, ErrReadOnly,
+// ErrTooNew) and left untouched.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open transcript db: no path")
+	}
+	if err := prepareFile(path); err != nil {
+		return nil, fmt.Errorf("open transcript db: %w", err)
+	}
+	s := &Store{path: path}
+	var err error
+	if s.w, err = openPool(path, "rw", "immediate"); err != nil {
+		return nil, fmt.Errorf("open transcript db: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	if s.r, err = openPool(path, "ro", "deferred"); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("open transcript db: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open transcript db %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// prepareFile creates the folder and an empty private file on first use, and
+// refuses a file that cannot be written, before SQLite opens it: SQLite
+// would quietly fall back to read-only and fail only at the first write.
+func prepareFile(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return nil // another process created it first
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrPermission) {
+				return fmt.Errorf("%w: cannot create %s: %v", ErrReadOnly, path, err)
+			}
+			return err
+		}
+		return f.Close()
+	case err != nil:
+		return err
+	case info.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrNotStore, path)
+	case info.Mode().Perm()&0o222 == 0:
+		// Honoured even for root, who could write it anyway.
+		return fmt.Errorf("%w: %s has no write permission", ErrReadOnly, path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("%w: %s: %v", ErrReadOnly, path, err)
+		}
+		return err
+	}
+	return f.Close()
+}
+
+// openPool opens a connection pool whose every connection enforces foreign
+// keys, waits for locks and syncs at NORMAL (durable at checkpoints, which
+// in WAL mode loses no committed transaction when a process dies).
+// The journal mode is set later, once the file is known to be ours.
+func openPool(path, mode, txlock string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("mode", mode)
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", txlock)
+	q.Set("_stmt_cache_size", "32")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	return sql.Open("sqlite3", dsn)
+}
+
+// Close releases the database and this process's writer lock. Transcripts
+// this Store left running show as interrupted from then on.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	s.mu.Lock()
+	if s.writer != nil {
+		errs = append(errs, s.writer.release())
+		s.writer = nil
+	}
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// maxBusyRetries bounds the retries of a write that SQLite answered busy
+// without waiting (lock upgrades, WAL recovery); each retry also waits.
+const maxBusyRetries = 20
+
+// write runs fn in an IMMEDIATE transaction and commits it, retrying the
+// whole transaction while SQLite reports the database busy or locked.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || !isBusy(err) || attempt == maxBusyRetries {
+			return err
+		}
+		backoff := time.Duration(1+rand.IntN(4<<min(attempt, 5))) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isBusy reports whether err is SQLite's "database is locked" or "busy".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
+// sqliteCode is err's SQLite result code, or 0.
+func sqliteCode(err error) sqlite3.ErrNo {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return 0
+}
+
+// nowMS is the current time in Unix milliseconds, the unit of every stored time.
+func nowMS() int64 { return time.Now().UnixMilli() }
+
+// fromMS converts stored Unix milliseconds to a UTC time.
+func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// toMS converts a time to Unix milliseconds, the zero time to now.
+func toMS(t time.Time) int64 {
+	if t.IsZero() {
+		return nowMS()
+	}
+	return t.UnixMilli()
+}
