@@ -30,7 +30,6 @@ type doneInfo struct {
 	Error      string    `json:"error,omitempty"`
 	Elapsed    float64   `json:"elapsed_ms"`
 	start      time.Time
-	stderr     io.Writer
 }
 
 // textRenderer writes for a person; on a terminal each tool call is one live
