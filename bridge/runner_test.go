@@ -83,12 +83,11 @@ func zai(t *testing.T) glm.Profile {
 func TestRunner_ParallelCallsResultsInOrder(t *testing.T) {
 	var running, peak atomic.Int32
 	release := make(chan struct{})
+	var once sync.Once
 	ft := &fakeTools{tools: []mcp.Tool{echoTool("echo", true)}, call: func(_ context.Context, _ string, args map[string]any) (*mcp.CallToolResult, error) {
-		if n := running.Add(1); n > peak.Load() {
-			peak.Store(n)
-		}
+		storeMax(&peak, running.Add(1))
 		if running.Load() == 2 {
-			close(release) // both calls are in flight at once
+			once.Do(func() { close(release) }) // both calls are in flight at once
 		}
 		<-release
 		running.Add(-1)
@@ -120,9 +119,7 @@ func TestRunner_ParallelCallsResultsInOrder(t *testing.T) {
 func TestRunner_SequentialWhenParallelOff(t *testing.T) {
 	var running, peak atomic.Int32
 	ft := &fakeTools{tools: []mcp.Tool{echoTool("echo", true)}, call: func(context.Context, string, map[string]any) (*mcp.CallToolResult, error) {
-		if n := running.Add(1); n > peak.Load() {
-			peak.Store(n)
-		}
+		storeMax(&peak, running.Add(1))
 		defer running.Add(-1)
 		return mcp.NewToolResultText("ok"), nil
 	}}
@@ -290,5 +287,15 @@ func TestRunner_ApprovalAndOutputCut(t *testing.T) {
 	}
 	if got := res.Messages[3].Content; !strings.HasPrefix(got, strings.Repeat("é", 10)+"\n[output cut at 10 of 50 characters") {
 		t.Errorf("output should be cut at 10 characters with a note: %q", got)
+	}
+}
+
+// storeMax raises m to v if v is larger.
+func storeMax(m *atomic.Int32, v int32) {
+	for {
+		old := m.Load()
+		if v <= old || m.CompareAndSwap(old, v) {
+			return
+		}
 	}
 }
