@@ -26,7 +26,13 @@ func main() {
 	n := flag.Int("n", 10, "runs per measurement (the median is reported)")
 	refServer := flag.String("ref-server", "", "command line of the reference filesystem MCP server, ROOT appended (optional)")
 	sqliteDB := flag.String("sqlite-db", "", "measure the sqlite toolkit on this database (a table big with 1,000,000 rows) instead of files")
+	echoBin := flag.String("echo-server", "", "measure tools/call throughput against this bare mcp-go echo server instead of files")
+	everything := flag.String("everything", "", "with -echo-server: also the reference server-everything (path to its dist/index.js)")
 	flag.Parse()
+	if *echoBin != "" {
+		benchRPC(*bin, *echoBin, *everything, 200**n)
+		return
+	}
 	if *sqliteDB != "" {
 		benchSQLite(*bin, *sqliteDB, *n)
 		return

@@ -1,0 +1,55 @@
+package mcpserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/glm-mcp/glm-mcp/mcpserver"
+	"github.com/glm-mcp/glm-mcp/toolkits"
+	"github.com/glm-mcp/glm-mcp/toolkits/files"
+)
+
+// BenchmarkServer_ToolsCall compares the cost of one tools/call through the
+// whole server (validation, middleware, result encoding) for glm-mcp's
+// read_file and a bare mcp-go echo server.
+func BenchmarkServer_ToolsCall(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	kit, err := files.New(files.Config{Roots: []string{dir}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kit.Close()
+	ours, err := mcpserver.New([]toolkits.Toolkit{kit}, mcpserver.Options{Logger: zerolog.New(discard{}).Level(zerolog.InfoLevel)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := server.NewMCPServer("echo", "1")
+	bare.AddTool(mcp.NewTool("echo", mcp.WithString("message")), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText(req.GetString("message", "")), nil
+	})
+	run := func(b *testing.B, s *server.MCPServer, name string, args map[string]any) {
+		msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": name, "arguments": args}})
+		b.ReportAllocs()
+		for b.Loop() {
+			if res := s.HandleMessage(context.Background(), msg); res == nil {
+				b.Fatal("no response")
+			}
+		}
+	}
+	b.Run("bare-echo", func(b *testing.B) { run(b, bare, "echo", map[string]any{"message": "hello"}) })
+	b.Run("read_file", func(b *testing.B) { run(b, ours, "read_file", map[string]any{"path": "hello.txt"}) })
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
