@@ -79,10 +79,7 @@ func (r *textRenderer) event(ev bridge.Event) {
 			fmt.Fprintf(r.errw, "  ⋯ %s\n", callLabel(ev.Call))
 		}
 	case bridge.EventToolResult:
-		line := fmt.Sprintf("  %s %s %s(%s)%s", mark(ev.IsError), callLabel(ev.Call), dimIf(r.tty), fmtDur(ev.Duration), resetIf(r.tty))
-		if ev.IsError {
-			line += " " + shorten(firstLineOf(ev.Result), 100)
-		}
+		line := r.resultLine(ev)
 		n, ok := r.toolLines[ev.Call.ID]
 		if !r.tty || !ok {
 			fmt.Fprintln(r.errw, line)
@@ -91,6 +88,23 @@ func (r *textRenderer) event(ev bridge.Event) {
 		up := r.lines - n
 		fmt.Fprintf(r.errw, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, line, up)
 	}
+}
+
+// lineWidth keeps a live tool line on one terminal row, so it can be rewritten in place.
+const lineWidth = 78
+
+// resultLine is a finished tool call's line: mark, name, short arguments, time
+// and, for an error, the start of the message.
+func (r *textRenderer) resultLine(ev bridge.Event) string {
+	head := fmt.Sprintf("  %s %s", mark(ev.IsError), shorten(callLabel(ev.Call), 48))
+	dur := "(" + fmtDur(ev.Duration) + ")"
+	line := head + " " + dimIf(r.tty) + dur + resetIf(r.tty)
+	if ev.IsError {
+		if room := lineWidth - utf8.RuneCountInString(head) - len(dur) - 2; room > 10 {
+			line += " " + shorten(firstLineOf(ev.Result), room)
+		}
+	}
+	return line
 }
 
 func (r *textRenderer) endReasoning() {

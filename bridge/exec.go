@@ -31,6 +31,9 @@ func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 		limit = st.ToolConcurrency
 	}
 	sem := make(chan struct{}, limit)
+	for _, call := range calls { // announced in the order of the calls, before any runs
+		st.emit(Event{Kind: EventToolStart, Step: st.res.Steps, Call: call})
+	}
 	var wg sync.WaitGroup
 	for i, call := range calls {
 		wg.Add(1)
@@ -71,7 +74,6 @@ func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 // runCall checks and runs one call. It never panics and always has a result.
 func (st *runState) runCall(ctx context.Context, call glm.ToolCall) (res callResult) {
 	started := time.Now()
-	st.emit(Event{Kind: EventToolStart, Step: st.res.Steps, Call: call})
 	var tool *Tool
 	defer func() {
 		if p := recover(); p != nil {
