@@ -155,3 +155,19 @@ func TestServe_ClientRootsNarrow(t *testing.T) {
 		t.Errorf("after list_changed to the whole root, main.go should be readable: %v", res)
 	}
 }
+
+// TestServe_AnswersBeforeEOF: requests piped in with stdin closed right after
+// still get their answers (mcp-go alone cancels them at EOF).
+func TestServe_AnswersBeforeEOF(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"a.txt": "needle\n"})
+	in := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_content","arguments":{"query":"needle"}}}
+{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a.txt"}}}`
+	res := runBin(t, nil, in, "serve", "--root", root, "--toolkits", "files", "--log-level", "warn")
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if res.code != 0 || len(lines) != 3 || !strings.Contains(lines[1], `"line":1`) || !strings.Contains(lines[2], `needle`) || strings.Contains(res.stdout, "canceled") {
+		t.Errorf("exit %d, answers:\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+}

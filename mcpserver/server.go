@@ -91,7 +91,8 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger zerolog.Logger) error {
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(log.New(zerologWriter{logger}, "", 0))
-	err := stdio.Listen(ctx, in, out)
+	d := newDrain(ctx)
+	err := stdio.Listen(ctx, &drainReader{d: d, r: in}, &drainWriter{d: d, w: out})
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}

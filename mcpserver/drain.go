@@ -1,0 +1,105 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+)
+
+// drain lets requests already read finish when stdin ends. mcp-go cancels
+// every request in flight as soon as its input reaches EOF, so
+// `printf '...' | glm-mcp serve` would lose the answers of the last calls.
+// The reader counts the requests that come in and the writer the responses
+// that go out; at EOF the reader waits until every request has its answer
+// (or ctx ends) before reporting EOF.
+type drain struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	pending int
+	changed chan struct{}
+}
+
+func newDrain(ctx context.Context) *drain {
+	return &drain{ctx: ctx, changed: make(chan struct{}, 1)}
+}
+
+// message is the part of a JSON-RPC message that tells requests from responses.
+type message struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+}
+
+func (d *drain) count(line []byte, delta int, isResponse bool) {
+	var m message
+	if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" {
+		return
+	}
+	if (m.Method == "") != isResponse {
+		return // a request from the server, or a client's answer to one
+	}
+	d.mu.Lock()
+	d.pending += delta
+	d.mu.Unlock()
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (d *drain) idle() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pending <= 0
+}
+
+// drainReader counts the requests read and holds EOF back until they are answered.
+type drainReader struct {
+	d       *drain
+	r       io.Reader
+	partial []byte
+}
+
+func (r *drainReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.partial = append(r.partial, p[:n]...)
+	for {
+		i := bytes.IndexByte(r.partial, '\n')
+		if i < 0 {
+			break
+		}
+		r.d.count(r.partial[:i], +1, false)
+		r.partial = r.partial[i+1:]
+	}
+	if err == io.EOF && n == 0 {
+		if len(bytes.TrimSpace(r.partial)) > 0 { // a last request without a newline
+			r.d.count(r.partial, +1, false)
+			r.partial = nil
+		}
+		for !r.d.idle() {
+			select {
+			case <-r.d.changed:
+			case <-r.d.ctx.Done():
+				return 0, io.EOF
+			}
+		}
+	}
+	return n, err
+}
+
+// drainWriter counts the responses written.
+type drainWriter struct {
+	d *drain
+	w io.Writer
+}
+
+func (w *drainWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	for _, line := range bytes.Split(p[:n], []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			w.d.count(line, -1, true)
+		}
+	}
+	return n, err
+}
