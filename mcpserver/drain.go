@@ -6,7 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"time"
 )
+
+// drainQuiet is how long EOF waits without any answer going out before it
+// gives up on the requests still pending.
+const drainQuiet = time.Minute
 
 // drain lets requests already read finish when stdin ends. mcp-go cancels
 // every request in flight as soon as its input reaches EOF, so
@@ -73,15 +78,20 @@ func (r *drainReader) Read(p []byte) (int, error) {
 		r.partial = r.partial[i+1:]
 	}
 	if err == io.EOF && n == 0 {
-		if len(bytes.TrimSpace(r.partial)) > 0 { // a last request without a newline
+		if len(bytes.TrimSpace(r.partial)) > 0 && len(p) > 0 {
+			// A last request without a newline: end its line, so it is read at all.
 			r.d.count(r.partial, +1, false)
 			r.partial = nil
+			p[0] = '\n'
+			return 1, nil
 		}
 		for !r.d.idle() {
 			select {
 			case <-r.d.changed:
 			case <-r.d.ctx.Done():
 				return 0, io.EOF
+			case <-time.After(drainQuiet):
+				return 0, io.EOF // nothing answered for a long while: stop waiting
 			}
 		}
 	}
