@@ -166,8 +166,13 @@ func TestServe_AnswersBeforeEOF(t *testing.T) {
 {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_content","arguments":{"query":"needle"}}}
 {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a.txt"}}}`
 	res := runBin(t, nil, in, "serve", "--root", root, "--toolkits", "files", "--log-level", "warn")
-	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
-	if res.code != 0 || len(lines) != 3 || !strings.Contains(lines[1], `"line":1`) || !strings.Contains(lines[2], `needle`) || strings.Contains(res.stdout, "canceled") {
+	byID := map[string]string{} // tool calls run concurrently: answers come in any order
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var m struct{ ID json.RawMessage }
+		json.Unmarshal([]byte(line), &m)
+		byID[string(m.ID)] = line
+	}
+	if res.code != 0 || len(byID) != 3 || !strings.Contains(byID["2"], `"line":1`) || !strings.Contains(byID["3"], `"text":"needle"`) || strings.Contains(res.stdout, "canceled") {
 		t.Errorf("exit %d, answers:\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 }
