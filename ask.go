@@ -69,16 +69,7 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if run.st != nil {
 		defer run.st.Close()
 	}
-	r := &bridge.Runner{
-		Model: client, Catalog: sess.Catalog, Template: tmpl, ToolChoice: cfg.toolChoice(),
-		ParallelToolCalls: cfg.ParallelToolCalls, ToolConcurrency: cfg.ToolConcurrency, MaxSteps: cfg.MaxSteps,
-		ToolTimeout: cfg.ToolTimeout, MaxToolOutput: cfg.MaxToolOutput, Approve: a.approver(cfg),
-		Observer: run.render().event, Logger: logger,
-	}
-	if run.rec != nil {
-		r.Recorder = run.rec
-	}
-	res, runErr := r.Run(ctx, msgs)
+	res, runErr := run.runner(client, sess, tmpl, logger).Run(ctx, msgs)
 	return run.finish(ctx, res, runErr)
 }
 
@@ -112,6 +103,21 @@ type askRun struct {
 	st    *store.Store
 	rec   *storeRecorder
 	r     renderer
+}
+
+// runner builds the tool loop from the flags, rendering and recording this run.
+func (run *askRun) runner(client *glm.Client, sess *toolSession, tmpl glm.Request, logger zerolog.Logger) *bridge.Runner {
+	cfg := run.cfg
+	r := &bridge.Runner{
+		Model: client, Catalog: sess.Catalog, Template: tmpl, ToolChoice: cfg.toolChoice(),
+		ParallelToolCalls: cfg.ParallelToolCalls, ToolConcurrency: cfg.ToolConcurrency, MaxSteps: cfg.MaxSteps,
+		ToolTimeout: cfg.ToolTimeout, MaxToolOutput: cfg.MaxToolOutput, Approve: run.app.approver(cfg),
+		Observer: run.render().event, Logger: logger,
+	}
+	if run.rec != nil {
+		r.Recorder = run.rec
+	}
+	return r
 }
 
 func (run *askRun) render() renderer {

@@ -251,10 +251,7 @@ func (a *app) replayLive(ctx context.Context, cfg *askConfig, set map[string]boo
 		return err
 	}
 	run.rec = &storeRecorder{st: st, id: newID}
-	r := &bridge.Runner{Model: client, Catalog: sess.Catalog, Template: tmpl, ToolChoice: cfg.toolChoice(),
-		ParallelToolCalls: cfg.ParallelToolCalls, ToolConcurrency: cfg.ToolConcurrency, MaxSteps: cfg.MaxSteps,
-		ToolTimeout: cfg.ToolTimeout, MaxToolOutput: cfg.MaxToolOutput, Approve: a.approver(cfg),
-		Observer: run.render().event, Logger: logger, Recorder: run.rec}
+	r := run.runner(client, sess, tmpl, logger)
 	var conv []glm.Message
 	res := &bridge.Result{}
 	var runErr error

@@ -25,21 +25,63 @@ func findFilesTool() mcp.Tool {
 			"or a bare word, which matches anywhere in the file name (case-insensitive unless it has capitals). "+
 			"Hidden files, .git and what .gitignore excludes are skipped unless asked for. Returns paths in a stable order; use read_file or search_content on them next."),
 		mcp.WithString("pattern", mcp.Required(), mcp.Description("Glob or bare word, e.g. *.go, **/config*.yaml, reader.")),
-		mcp.WithString("path", mcp.Description("Directory to search under, relative to the root. Default: every root.")),
-		mcp.WithInteger("max_results", mcp.Description("Most paths to return (1-5000)."), mcp.DefaultNumber(defaultMaxResults), mcp.Min(1), mcp.Max(maxMaxResults)),
-		mcp.WithBoolean("include_hidden", mcp.Description("Also search hidden files and folders (names starting with a dot, .git included)."), mcp.DefaultBool(false)),
-		mcp.WithBoolean("respect_gitignore", mcp.Description("Skip what .gitignore files exclude."), mcp.DefaultBool(true)),
+		withWalkArgs("Most paths to return (1-5000)."),
 		mcp.WithOutputSchema[FindResult](),
 		mcp.WithToolAnnotation(toolkits.Annotations("Find files", true, false, true, false)),
 	)
 }
 
-type findArgs struct {
-	Pattern          string `json:"pattern"`
+// walkArgs are the arguments find_files and search_content share.
+type walkArgs struct {
 	Path             string `json:"path"`
 	MaxResults       *int   `json:"max_results"`
 	IncludeHidden    bool   `json:"include_hidden"`
 	RespectGitignore *bool  `json:"respect_gitignore"`
+}
+
+// withWalkArgs declares walkArgs in a tool's input schema.
+func withWalkArgs(maxResults string) mcp.ToolOption {
+	return func(tool *mcp.Tool) {
+		for _, opt := range []mcp.ToolOption{
+			mcp.WithString("path", mcp.Description("Directory to search under, relative to the root. Default: every root.")),
+			mcp.WithInteger("max_results", mcp.Description(maxResults), mcp.DefaultNumber(defaultMaxResults), mcp.Min(1), mcp.Max(maxMaxResults)),
+			mcp.WithBoolean("include_hidden", mcp.Description("Also search hidden files and folders (names starting with a dot, .git included)."), mcp.DefaultBool(false)),
+			mcp.WithBoolean("respect_gitignore", mcp.Description("Skip what .gitignore files exclude."), mcp.DefaultBool(true)),
+		} {
+			opt(tool)
+		}
+	}
+}
+
+// walkPlan is checked walkArgs: the view, where to start, what to skip and
+// how many results to return.
+type walkPlan struct {
+	v      *view
+	starts []location
+	opts   walkOptions
+	max    int
+}
+
+// plan checks walkArgs; a result is what to tell the model when they are wrong.
+func (t *Toolkit) plan(ctx context.Context, a walkArgs) (*walkPlan, *mcp.CallToolResult) {
+	p := &walkPlan{max: deref(a.MaxResults, defaultMaxResults)}
+	if msg := checkRange("max_results", p.max, 1, maxMaxResults); msg != "" {
+		return nil, toolkits.Errorf("%s", msg)
+	}
+	var errRes *mcp.CallToolResult
+	if p.v, errRes = t.view(ctx); errRes != nil {
+		return nil, errRes
+	}
+	if p.starts, errRes = p.v.startPoints(a.Path); errRes != nil {
+		return nil, errRes
+	}
+	p.opts = walkOptions{includeHidden: a.IncludeHidden, respectGitignore: a.RespectGitignore == nil || *a.RespectGitignore, keepHandles: maxKeptHandles}
+	return p, nil
+}
+
+type findArgs struct {
+	Pattern string `json:"pattern"`
+	walkArgs
 }
 
 func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -47,29 +89,18 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if res := toolkits.Bind(req, &args); res != nil {
 		return res, nil
 	}
-	maxResults := defaultMaxResults
-	if args.MaxResults != nil {
-		maxResults = *args.MaxResults
-	}
-	if msg := checkRange("max_results", maxResults, 1, maxMaxResults); msg != "" {
-		return toolkits.Errorf("%s", msg), nil
-	}
 	m, err := newNameMatcher(args.Pattern)
 	if err != nil {
 		return toolkits.Errorf("%v", err), nil
 	}
-	v, errRes := t.view(ctx)
+	p, errRes := t.plan(ctx, args.walkArgs)
 	if errRes != nil {
 		return errRes, nil
 	}
-	starts, errRes := v.startPoints(args.Path)
-	if errRes != nil {
-		return errRes, nil
-	}
-	opts := walkOptions{includeHidden: args.IncludeHidden, respectGitignore: args.RespectGitignore == nil || *args.RespectGitignore}
+	p.opts.keepHandles = 0 // nothing is read after the walk
 	out := FindResult{Files: []string{}}
-	for _, st := range starts {
-		wr := walk(ctx, st.root, st.rel, opts)
+	for _, st := range p.starts {
+		wr := walk(ctx, st.root, st.rel, p.opts)
 		wr.release()
 		for _, n := range wr.units() {
 			for _, f := range n.files {
@@ -77,11 +108,11 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 				if !m.match(relativeTo(st.rel, rel), f.name) {
 					continue
 				}
-				if len(out.Files) == maxResults {
+				if len(out.Files) == p.max {
 					out.Truncated = true
 					break
 				}
-				out.Files = append(out.Files, v.display(st.root, rel))
+				out.Files = append(out.Files, p.v.display(st.root, rel))
 			}
 		}
 		if err := ctx.Err(); err != nil {

@@ -43,40 +43,27 @@ func searchContentTool() mcp.Tool {
 		mcp.WithString("query", mcp.Required(), mcp.Description("Text to find, or a regular expression when regex is true.")),
 		mcp.WithBoolean("regex", mcp.Description("Treat query as a regular expression (RE2: no backreferences or lookaround)."), mcp.DefaultBool(false)),
 		mcp.WithBoolean("case_sensitive", mcp.Description("Match case exactly. Default: smart case (sensitive only if the query has capitals).")),
-		mcp.WithString("path", mcp.Description("Directory to search under, relative to the root. Default: every root.")),
 		mcp.WithString("include", mcp.Description("Only search files whose name matches this glob (e.g. *.go, **/*.md) or contains this word.")),
 		mcp.WithInteger("context_lines", mcp.Description("Lines of context before and after each match (0-10)."), mcp.DefaultNumber(0), mcp.Min(0), mcp.Max(maxContextLines)),
-		mcp.WithInteger("max_results", mcp.Description("Most matching lines to return (1-5000)."), mcp.DefaultNumber(defaultMaxResults), mcp.Min(1), mcp.Max(maxMaxResults)),
-		mcp.WithBoolean("include_hidden", mcp.Description("Also search hidden files and folders."), mcp.DefaultBool(false)),
-		mcp.WithBoolean("respect_gitignore", mcp.Description("Skip what .gitignore files exclude."), mcp.DefaultBool(true)),
+		withWalkArgs("Most matching lines to return (1-5000)."),
 		mcp.WithOutputSchema[SearchResult](),
 		mcp.WithToolAnnotation(toolkits.Annotations("Search file contents", true, false, true, false)),
 	)
 }
 
 type searchArgs struct {
-	Query            string `json:"query"`
-	Regex            bool   `json:"regex"`
-	CaseSensitive    *bool  `json:"case_sensitive"`
-	Path             string `json:"path"`
-	Include          string `json:"include"`
-	ContextLines     int    `json:"context_lines"`
-	MaxResults       *int   `json:"max_results"`
-	IncludeHidden    bool   `json:"include_hidden"`
-	RespectGitignore *bool  `json:"respect_gitignore"`
+	Query         string `json:"query"`
+	Regex         bool   `json:"regex"`
+	CaseSensitive *bool  `json:"case_sensitive"`
+	Include       string `json:"include"`
+	ContextLines  int    `json:"context_lines"`
+	walkArgs
 }
 
 func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var args searchArgs
 	if res := toolkits.Bind(req, &args); res != nil {
 		return res, nil
-	}
-	maxResults := defaultMaxResults
-	if args.MaxResults != nil {
-		maxResults = *args.MaxResults
-	}
-	if msg := checkRange("max_results", maxResults, 1, maxMaxResults); msg != "" {
-		return toolkits.Errorf("%s", msg), nil
 	}
 	if msg := checkRange("context_lines", args.ContextLines, 0, maxContextLines); msg != "" {
 		return toolkits.Errorf("%s", msg), nil
@@ -91,23 +78,18 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 			return toolkits.Errorf("include: %v", err), nil
 		}
 	}
-	v, errRes := t.view(ctx)
+	p, errRes := t.plan(ctx, args.walkArgs)
 	if errRes != nil {
 		return errRes, nil
 	}
-	starts, errRes := v.startPoints(args.Path)
-	if errRes != nil {
-		return errRes, nil
-	}
-	opts := walkOptions{includeHidden: args.IncludeHidden, respectGitignore: args.RespectGitignore == nil || *args.RespectGitignore, keepHandles: maxKeptHandles}
 	out := SearchResult{Matches: []Match{}}
-	for _, st := range starts {
-		if len(out.Matches) >= maxResults {
+	for _, st := range p.starts {
+		if len(out.Matches) >= p.max {
 			out.Truncated = true
 			break
 		}
-		s := &searcher{t: v, loc: st, lm: lm, include: include, context: args.ContextLines, max: maxResults - len(out.Matches)}
-		wr := walk(ctx, st.root, st.rel, opts)
+		s := &searcher{t: p.v, loc: st, lm: lm, include: include, context: args.ContextLines, max: p.max - len(out.Matches)}
+		wr := walk(ctx, st.root, st.rel, p.opts)
 		s.run(ctx, wr.units())
 		wr.release()
 		if err := ctx.Err(); err != nil {
