@@ -46,7 +46,7 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tmpl, err := cfg.template(client.Model())
+	tmpl, err := cfg.template(client.Model(), client.Profile())
 	if err != nil {
 		return err
 	}
@@ -88,6 +88,7 @@ func (a *app) newGLMClient(cfg *askConfig, logger zerolog.Logger) (*glm.Client, 
 		return nil, usageError("no API key: set %s (or name another variable with --api-key-env)", keyEnv)
 	}
 	profile.KeyEnv = keyEnv
+	a.keyEnv = keyEnv
 	c, err := glm.NewClient(glm.Config{Profile: profile, BaseURL: cfg.BaseURL, Model: cfg.Model, APIKey: key, Logger: logger, UserAgent: "glm-mcp/" + buildVersion()})
 	if err != nil {
 		return nil, usageError("%v", err)
@@ -181,6 +182,12 @@ func (run *askRun) openTranscript(ctx context.Context, client *glm.Client, tmpl 
 			}
 		}
 		meta.ParentID, meta.Relation = parent, store.RelationContinue
+		if n := len(msgs); n > 0 && msgs[n-1].Role == glm.RoleUser {
+			// The last prompt got no answer (the run failed): ask both at once
+			// rather than send two user turns in a row, which GLM refuses.
+			user.Content = msgs[n-1].Content + "\n\n" + user.Content
+			msgs = msgs[:n-1]
+		}
 	}
 	msgs = append(msgs, user)
 	id, err := st.CreateTranscript(ctx, meta)
@@ -249,14 +256,31 @@ func (a *app) approver(cfg *askConfig) bridge.Approver {
 		return nil // the runner refuses, saying how to allow it
 	}
 	var mu sync.Mutex
-	in := bufio.NewReader(a.stdin)
-	return func(_ context.Context, t *bridge.Tool, args string) (bool, string) {
+	lines := make(chan string)
+	go func() { // one reader for the whole run, so a cancelled prompt leaves no reader behind
+		in := bufio.NewReader(a.stdin)
+		for {
+			line, err := in.ReadString('\n')
+			if err != nil {
+				close(lines)
+				return
+			}
+			lines <- line
+		}
+	}()
+	return func(ctx context.Context, t *bridge.Tool, args string) (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(a.stderr, "Allow %s (from %s, not read-only) with %s? [y/N] ", t.Name, t.Server.Name, shorten(args, 200))
-		line, _ := in.ReadString('\n')
-		if ans := strings.ToLower(strings.TrimSpace(line)); ans == "y" || ans == "yes" {
-			return true, ""
+		// The whole arguments: what would run must not hide behind a cut.
+		fmt.Fprintf(a.stderr, "\nAllow %s (from %s; it is not read-only) with these arguments?\n%s\n[y/N] ", t.Name, t.Server.Name, args)
+		select {
+		case line := <-lines:
+			if ans := strings.ToLower(strings.TrimSpace(line)); ans == "y" || ans == "yes" {
+				return true, ""
+			}
+		case <-ctx.Done():
+			fmt.Fprintln(a.stderr)
+			return false, "not run: the run was cancelled while waiting for the user's approval"
 		}
 		return false, fmt.Sprintf("not run: the user declined %s", t.Name)
 	}

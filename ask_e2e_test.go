@@ -332,3 +332,31 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestAsk_ContinueAfterAFailureAndDoubleDash(t *testing.T) {
+	fake := glmtest.New(t,
+		glmtest.Turn{Error: &glmtest.Error{Code: "1261"}},
+		glmtest.Turn{Content: "answered both"},
+	)
+	env, _ := askEnv(t)
+	if res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--toolkits", "files", "--root", t.TempDir(), "first question"); res.code != 1 {
+		t.Fatalf("a 1261 should fail the run: exit %d %s", res.code, res.stderr)
+	}
+	res := runBin(t, env, "", "ask", "-c", "--base-url", fake.URL, "--toolkits", "files", "--root", t.TempDir(), "--", "what", "does", "--yes", "do?")
+	if res.code != 0 {
+		t.Fatalf("continue after a failure: exit %d %s", res.code, res.stderr)
+	}
+	msgs := fake.Requests()[1].Body.Messages
+	if len(msgs) != 1 || msgs[0].Content != "first question\n\nwhat does --yes do?" {
+		t.Errorf("the unanswered prompt and the new one should go as one user turn, words after -- as prompt: %+v", msgs)
+	}
+}
+
+func TestApp_ChildEnvLeavesOutKeys(t *testing.T) {
+	a := &app{keyEnv: "MY_KEY", environ: func() []string {
+		return []string{"ZAI_API_KEY=z", "ZHIPUAI_API_KEY=b", "AIMLAPI_API_KEY=a", "OPENAI_API_KEY=o", "MY_KEY=m", "PATH=/bin", "HOME=/root"}
+	}}
+	if got := strings.Join(a.childEnv(), " "); got != "PATH=/bin HOME=/root" {
+		t.Errorf("child environment = %s", got)
+	}
+}

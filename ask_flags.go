@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,15 +160,19 @@ func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	return stream
 }
 
-// parseInterleaved parses flags that may come before or after the prompt words.
+// parseInterleaved parses flags that may come before or after the prompt
+// words; everything after "--" is prompt, even words that look like flags.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
+	var rest, literal []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, literal = args[:i], args[i+1:]
+	}
 	for {
 		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {
-			return rest, nil
+			return append(rest, literal...), nil
 		}
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
@@ -193,9 +198,9 @@ func (a *app) readPrompt(words []string) (string, error) {
 	return p, nil
 }
 
-// template builds the request parameters every step shares, checked before
-// any request is made.
-func (c *askConfig) template(model string) (glm.Request, error) {
+// template builds the request parameters every step shares, checked against
+// GLM's ranges and what the provider accepts before any request is made.
+func (c *askConfig) template(model string, profile glm.Profile) (glm.Request, error) {
 	req := glm.Request{
 		Model: model, Stream: !c.NoStream, MaxTokens: c.MaxTokens.v, MaxCompletionTokens: c.MaxCompletionTokens.v, N: c.N.v,
 		Temperature: c.Temperature.v, TopP: c.TopP.v, FrequencyPenalty: c.FreqPenalty.v, PresencePenalty: c.PresPenalty.v, Stop: c.Stop,
@@ -227,6 +232,9 @@ func (c *askConfig) template(model string) (glm.Request, error) {
 	check := req
 	check.Messages = []glm.Message{{Role: glm.RoleUser, Content: "x"}}
 	if err := check.Validate(); err != nil {
+		return req, usageError("%v", err)
+	}
+	if err := profile.Check(&check); err != nil {
 		return req, usageError("%v", err)
 	}
 	if c.ToolConcurrency < 1 || c.MaxSteps < 1 || c.MaxToolOutput < 1 || c.ToolTimeout <= 0 {

@@ -32,15 +32,21 @@ var errUsage = errors.New("usage error")
 // app carries the process's standard streams and environment, so commands are
 // testable without touching the real ones. Only main fills it from os.
 type app struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
+	environ func() []string // the whole environment, for child processes; nil means none
+	keyEnv  string          // the variable ask took its API key from, kept from child processes
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	go func() {
+		<-ctx.Done()
+		stop() // the first Ctrl-C cancels the run; a second one ends the process
+	}()
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
@@ -52,8 +53,16 @@ func (r *storeRecorder) RecordCompletion(ctx context.Context, c bridge.Completio
 	return r.st.RecordCompletion(ctx, r.id, sc)
 }
 
-// storedMessages turns a stored conversation back into the messages sent to the model.
+// storedMessages turns a stored conversation back into the messages sent to
+// the model. A tool call without a result (a run cut short before its tools
+// ran, by an older glm-mcp) is dropped, since GLM refuses such a conversation.
 func storedMessages(t *store.Transcript) ([]glm.Message, error) {
+	answered := map[string]bool{}
+	for _, m := range t.Messages {
+		if m.Role == glm.RoleTool {
+			answered[m.ToolCallID] = true
+		}
+	}
 	out := make([]glm.Message, 0, len(t.Messages))
 	for _, m := range t.Messages {
 		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ToolCallID: m.ToolCallID}
@@ -61,6 +70,7 @@ func storedMessages(t *store.Transcript) ([]glm.Message, error) {
 			if err := json.Unmarshal(m.ToolCalls, &gm.ToolCalls); err != nil {
 				return nil, fmt.Errorf("transcript %s message %d: tool calls: %w", t.ID, m.Seq, err)
 			}
+			gm.ToolCalls = slices.DeleteFunc(gm.ToolCalls, func(c glm.ToolCall) bool { return !answered[c.ID] })
 		}
 		out = append(out, gm)
 	}

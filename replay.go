@@ -45,6 +45,7 @@ func (a *app) replay(ctx context.Context, args []string) error {
 		return usageError("give one transcript id (a unique prefix, or last)")
 	}
 	cfg.NoStream = cfg.NoStream || !*stream
+	a.keyEnv = cfg.APIKeyEnv
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	logger, err := cfg.newLogger(a.stderr)
@@ -213,18 +214,22 @@ func (a *app) replayLive(ctx context.Context, cfg *askConfig, set map[string]boo
 	if !set["provider"] && t.Provider != "" {
 		cfg.Provider = t.Provider
 	}
-	if !set["base-url"] && t.BaseURL != "" {
-		cfg.BaseURL = t.BaseURL
-	}
-	if !set["model"] && t.Model != "" {
-		cfg.Model = t.Model
+	// The recorded endpoint and model belong to the recorded provider: another
+	// provider gets its own, or the key would go to the wrong host.
+	if cfg.Provider == t.Provider {
+		if !set["base-url"] && t.BaseURL != "" {
+			cfg.BaseURL = t.BaseURL
+		}
+		if !set["model"] && t.Model != "" {
+			cfg.Model = t.Model
+		}
 	}
 	logger, _ := cfg.newLogger(a.stderr)
 	client, err := a.newGLMClient(cfg, logger)
 	if err != nil {
 		return err
 	}
-	tmpl, err := cfg.template(client.Model())
+	tmpl, err := cfg.template(client.Model(), client.Profile())
 	if err != nil {
 		return err
 	}

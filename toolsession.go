@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
 	"github.com/glm-mcp/glm-mcp/mcpserver"
 )
 
@@ -69,7 +70,7 @@ func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig
 			sess.Close()
 			return nil, fmt.Errorf("in-process MCP client: %w", err)
 		}
-		own, err := bridge.NewServer(ctx, "glm-mcp", c, true)
+		own, err := bridge.NewServer(ctx, "glm-mcp", c, true) // closes c on failure
 		if err != nil {
 			sess.Close()
 			return nil, err
@@ -87,7 +88,7 @@ func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig
 			sess.Close()
 			return nil, usageError("--mcp-config %s: %v", bc.MCPConfig, err)
 		}
-		external, errs := bridge.ConnectAll(ctx, cfg, bc.MCPTimeout)
+		external, errs := bridge.ConnectAll(ctx, cfg, a.childEnv(), bc.MCPTimeout)
 		for _, err := range errs {
 			warn(err)
 		}
@@ -100,7 +101,35 @@ func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig
 		sess.Close()
 		return nil, usageError("%v", err)
 	}
+	for _, err := range sess.Catalog.Skipped {
+		warn(fmt.Errorf("%w (the tool is left out)", err))
+	}
 	return sess, nil
+}
+
+// childEnv is the environment external MCP servers start with: this
+// process's, less every provider's API key variable (and --api-key-env's),
+// which third-party servers have no business seeing. A server's own "env"
+// entries in the mcpServers file can still pass a key on deliberately.
+func (a *app) childEnv() []string {
+	secret := map[string]bool{}
+	for _, p := range glm.Profiles() {
+		secret[p.KeyEnv] = true
+	}
+	if a.keyEnv != "" {
+		secret[a.keyEnv] = true
+	}
+	var out []string
+	if a.environ == nil {
+		return nil
+	}
+	for _, kv := range a.environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !secret[name] {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // splitGlobs accepts repeated flags and comma-separated lists alike.

@@ -53,6 +53,8 @@ type Tool struct {
 type Catalog struct {
 	tools  []*Tool
 	byName map[string]*Tool
+	// Skipped says which tools were left out because their input schema is unusable.
+	Skipped []error
 }
 
 // CatalogOptions filters and names the tools.
@@ -96,7 +98,8 @@ func NewCatalog(servers []*Server, opts CatalogOptions) (*Catalog, error) {
 			}
 			t, err := newTool(name, s, mt)
 			if err != nil {
-				return nil, err
+				c.Skipped = append(c.Skipped, err)
+				continue
 			}
 			c.tools = append(c.tools, t)
 			c.byName[name] = t
@@ -156,7 +159,7 @@ func newTool(name string, s *Server, mt mcp.Tool) (*Tool, error) {
 	}
 	t := &Tool{Name: name, Server: s, MCP: mt, Params: params}
 	t.ReadOnly = mt.Annotations.ReadOnlyHint != nil && *mt.Annotations.ReadOnlyHint
-	if t.schema, err = compileSchema(name, raw); err != nil {
+	if t.schema, err = compileSchema(name, params); err != nil {
 		return nil, fmt.Errorf("tool %s of %s: input schema: %w", mt.Name, s.Name, err)
 	}
 	return t, nil

@@ -26,29 +26,30 @@ type callResult struct {
 // per call id in the order of the calls, whatever happened to each.
 func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 	results := make([]callResult, len(calls))
-	limit := 1
-	if st.ParallelToolCalls {
-		limit = st.ToolConcurrency
-	}
-	sem := make(chan struct{}, limit)
 	for _, call := range calls { // announced in the order of the calls, before any runs
 		st.emit(Event{Kind: EventToolStart, Step: st.res.Steps, Call: call})
 	}
-	var wg sync.WaitGroup
-	for i, call := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
+	if !st.ParallelToolCalls || st.ToolConcurrency == 1 {
+		for i, call := range calls { // one by one, in order
+			results[i] = st.runCall(ctx, call)
+		}
+	} else {
+		sem := make(chan struct{}, st.ToolConcurrency)
+		var wg sync.WaitGroup
+		for i, call := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+					defer func() { <-sem }()
+				case <-ctx.Done():
+				}
 				results[i] = st.runCall(ctx, call)
-			case <-ctx.Done():
-				results[i] = callResult{text: "not run: the request was cancelled", isError: true}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	st.toolRound = true
 	var repeated string
 	for i, call := range calls {
@@ -83,6 +84,9 @@ func (st *runState) runCall(ctx context.Context, call glm.ToolCall) (res callRes
 		st.emit(Event{Kind: EventToolResult, Step: st.res.Steps, Call: call, Result: res.text, IsError: res.isError, Duration: dur})
 		st.recordExecution(ctx, call, tool, res, started, dur)
 	}()
+	if ctx.Err() != nil {
+		return callResult{text: "not run: the run was cancelled", isError: true}
+	}
 	tool, ok := st.Catalog.Lookup(call.Function.Name)
 	if !ok {
 		return callResult{text: fmt.Sprintf("unknown tool %q; the available tools are: %s", call.Function.Name, strings.Join(st.Catalog.Names(), ", ")), isError: true}

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"sort"
@@ -67,8 +67,10 @@ func ParseMCPConfig(data []byte, getenv func(string) string) (*MCPConfig, error)
 }
 
 // Connect starts (or reaches) one server, initializes it and lists its tools,
-// all within timeout.
-func Connect(ctx context.Context, name string, sc ServerConfig, timeout time.Duration) (*Server, error) {
+// all within timeout. A stdio server gets exactly baseEnv plus its own env
+// entries: the caller decides what of its environment to pass on (glm-mcp
+// leaves out the model's API key variables).
+func Connect(ctx context.Context, name string, sc ServerConfig, baseEnv []string, timeout time.Duration) (*Server, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var c *client.Client
@@ -76,14 +78,21 @@ func Connect(ctx context.Context, name string, sc ServerConfig, timeout time.Dur
 	if sc.URL != "" {
 		c, err = client.NewStreamableHttpClient(sc.URL, transport.WithHTTPHeaders(sc.Headers))
 		if err == nil {
-			err = c.Start(ctx)
+			if err = c.Start(ctx); err != nil {
+				c.Close()
+			}
 		}
 	} else {
-		env := os.Environ()
+		env := slices.Clone(baseEnv)
 		for _, k := range sortedKeys(sc.Env) {
 			env = append(env, k+"="+sc.Env[k])
 		}
-		c, err = client.NewStdioMCPClient(sc.Command, env, sc.Args...)
+		c, err = client.NewStdioMCPClientWithOptions(sc.Command, env, sc.Args, transport.WithCommandFunc(
+			func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+				cmd := exec.CommandContext(ctx, command, args...)
+				cmd.Env = env // exactly what the caller chose, not this process's whole environment
+				return cmd, nil
+			}))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start MCP server %s: %w", name, err)
@@ -103,10 +112,12 @@ func Connect(ctx context.Context, name string, sc ServerConfig, timeout time.Dur
 // in-process client over glm-mcp's own toolkits) and lists its tools.
 func NewServer(ctx context.Context, name string, c *client.Client, builtin bool) (*Server, error) {
 	if err := c.Start(ctx); err != nil {
+		c.Close()
 		return nil, fmt.Errorf("start MCP client %s: %w", name, err)
 	}
 	s, err := initialize(ctx, name, c)
 	if err != nil {
+		c.Close()
 		return nil, err
 	}
 	s.Builtin = builtin
@@ -139,14 +150,14 @@ func initialize(ctx context.Context, name string, c *client.Client) (*Server, er
 
 // ConnectAll connects every server of cfg at once. A server that fails is
 // reported in errs; the others still serve. Servers come back sorted by name.
-func ConnectAll(ctx context.Context, cfg *MCPConfig, timeout time.Duration) (servers []*Server, errs []error) {
+func ConnectAll(ctx context.Context, cfg *MCPConfig, baseEnv []string, timeout time.Duration) (servers []*Server, errs []error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for name, sc := range cfg.Servers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := Connect(ctx, name, sc, timeout)
+			s, err := Connect(ctx, name, sc, baseEnv, timeout)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -133,17 +133,24 @@ func (st *runState) step(ctx context.Context) (bool, error) {
 	if err != nil {
 		var se *glm.StreamError
 		if errors.As(err, &se) && se.Partial != nil {
-			if rerr := st.appendAssistant(ctx, se.Partial.Message()); rerr != nil {
+			if rerr := st.appendAssistant(ctx, withoutCalls(se.Partial.Message())); rerr != nil {
 				return false, rerr
 			}
 		}
 		return false, err
 	}
 	msg := resp.Message()
-	if err := st.appendAssistant(ctx, msg); err != nil {
-		return false, err
+	if len(resp.Choices) > 0 { // the loop follows the first choice only
+		if err := resp.Choices[0].Err(); err != nil {
+			// Calls in an answer cut short (length, content filter, ...) are not
+			// run, so the transcript keeps none without a result.
+			if rerr := st.appendAssistant(ctx, withoutCalls(msg)); rerr != nil {
+				return false, rerr
+			}
+			return false, err
+		}
 	}
-	if err := resp.Err(); err != nil {
+	if err := st.appendAssistant(ctx, msg); err != nil {
 		return false, err
 	}
 	if len(msg.ToolCalls) == 0 {
@@ -221,4 +228,11 @@ func addUsage(a, b glm.Usage) glm.Usage {
 		CachedTokens:     a.CachedTokens + b.CachedTokens,
 		ReasoningTokens:  a.ReasoningTokens + b.ReasoningTokens,
 	}
+}
+
+// withoutCalls drops the tool calls of a message that will not be followed,
+// so no call id is left without a result.
+func withoutCalls(m glm.Message) glm.Message {
+	m.ToolCalls = nil
+	return m
 }

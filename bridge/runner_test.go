@@ -299,3 +299,113 @@ func storeMax(m *atomic.Int32, v int32) {
 		}
 	}
 }
+
+func TestRunner_CutShortAnswerKeepsNoCallWithoutResult(t *testing.T) {
+	ft := &fakeTools{tools: []mcp.Tool{echoTool("echo", true)}, call: func(context.Context, string, map[string]any) (*mcp.CallToolResult, error) {
+		t.Error("a call of an answer cut short ran")
+		return mcp.NewToolResultText("ok"), nil
+	}}
+	model := &fakeModel{profile: zai(t), answer: func(int, glm.Request) glm.Message {
+		return glm.Message{Content: "partial", ToolCalls: []glm.ToolCall{call("c1", "echo", `{"text":`)}}
+	}}
+	lengthModel := &finishModel{fakeModel: model, finish: "length"}
+	r := &Runner{Model: lengthModel, Catalog: newCatalog(t, ft)}
+	res, err := r.Run(context.Background(), []glm.Message{{Role: "user", Content: "hi"}})
+	var fe *glm.FinishError
+	if !errors.As(err, &fe) {
+		t.Fatalf("want a FinishError, got %v", err)
+	}
+	last := res.Messages[len(res.Messages)-1]
+	if last.Content != "partial" || len(last.ToolCalls) != 0 {
+		t.Errorf("the stored answer should keep its text and drop the calls: %+v", last)
+	}
+}
+
+// finishModel ends every answer with the given finish reason.
+type finishModel struct {
+	*fakeModel
+	finish glm.FinishReason
+}
+
+func (f *finishModel) Complete(ctx context.Context, req glm.Request, ev func(glm.Event)) (*glm.Response, error) {
+	resp, err := f.fakeModel.Complete(ctx, req, ev)
+	resp.Choices[0].FinishReason = f.finish
+	return resp, err
+}
+
+func TestRunner_SequentialCallsRunInOrder(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	ft := &fakeTools{tools: []mcp.Tool{echoTool("echo", true)}, call: func(_ context.Context, _ string, args map[string]any) (*mcp.CallToolResult, error) {
+		mu.Lock()
+		order = append(order, args["text"].(string))
+		mu.Unlock()
+		return mcp.NewToolResultText("ok"), nil
+	}}
+	model := &fakeModel{profile: zai(t), answer: func(n int, _ glm.Request) glm.Message {
+		if n == 0 {
+			var calls []glm.ToolCall
+			for i := range 10 {
+				calls = append(calls, call(fmt.Sprint("c", i), "echo", fmt.Sprintf(`{"text":"%d"}`, i)))
+			}
+			return glm.Message{ToolCalls: calls}
+		}
+		return glm.Message{Content: "ok"}
+	}}
+	r := &Runner{Model: model, Catalog: newCatalog(t, ft), ParallelToolCalls: false}
+	if _, err := r.Run(context.Background(), []glm.Message{{Role: "user", Content: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, ","); got != "0,1,2,3,4,5,6,7,8,9" {
+		t.Errorf("calls ran in order %s", got)
+	}
+}
+
+func TestRunner_CancelledCallsStillGetResultsAndRecords(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ft := &fakeTools{tools: []mcp.Tool{echoTool("echo", true)}, call: func(context.Context, string, map[string]any) (*mcp.CallToolResult, error) {
+		cancel() // the user presses Ctrl-C while the first tool runs
+		return mcp.NewToolResultText("ok"), nil
+	}}
+	model := &fakeModel{profile: zai(t), answer: func(int, glm.Request) glm.Message {
+		return glm.Message{ToolCalls: []glm.ToolCall{call("a", "echo", `{"text":"1"}`), call("b", "echo", `{"text":"2"}`), call("c", "echo", `{"text":"3"}`)}}
+	}}
+	rec := &memRecorder{}
+	r := &Runner{Model: model, Catalog: newCatalog(t, ft), ParallelToolCalls: false, Recorder: rec}
+	res, err := r.Run(ctx, []glm.Message{{Role: "user", Content: "hi"}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	var ids []string
+	for _, m := range res.Messages {
+		if m.Role == glm.RoleTool {
+			ids = append(ids, m.ToolCallID)
+		}
+	}
+	if strings.Join(ids, ",") != "a,b,c" || len(rec.execs) != 3 || !strings.Contains(res.Messages[4].Content, "cancelled") {
+		t.Errorf("every call id needs one result and one record: results %v, %d records, last %q", ids, len(rec.execs), res.Messages[4].Content)
+	}
+}
+
+// memRecorder keeps what a run records.
+type memRecorder struct {
+	mu    sync.Mutex
+	msgs  []glm.Message
+	execs []ToolExecution
+}
+
+func (m *memRecorder) RecordMessage(_ context.Context, msg glm.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+func (m *memRecorder) RecordToolExecution(_ context.Context, e ToolExecution) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.execs = append(m.execs, e)
+	return nil
+}
+
+func (m *memRecorder) RecordCompletion(context.Context, Completion) error { return nil }

@@ -2,9 +2,11 @@ package files
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -221,5 +223,73 @@ func TestToolkit_ClientRootsOnlyNarrow(t *testing.T) {
 	res, _ := callCtx(disjoint, kit, "find_files", map[string]any{"pattern": "*"})
 	if !res.IsError || !strings.Contains(resultString(res), "do not overlap") {
 		t.Errorf("disjoint client roots should refuse every call, got %s", resultString(res))
+	}
+}
+
+func TestToolkit_FIFOsDoNotHang(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a.txt": "needle\n"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, "pipe", filepath.Join(dir, "link_to_pipe"))
+	if err := syscall.Mkfifo(filepath.Join(dir, ".gitignore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kit := newKit(t, dir)
+	for _, p := range []string{"pipe", "link_to_pipe"} {
+		if res, text := call(t, kit, "read_file", map[string]any{"path": p}); !res.IsError || !strings.Contains(text, "not a regular file") {
+			t.Errorf("read_file(%s) = %s", p, text)
+		}
+	}
+	res, _ := call(t, kit, "search_content", map[string]any{"query": "needle"})
+	var sr SearchResult
+	structured(t, res, &sr)
+	if sr.Count != 1 {
+		t.Errorf("search past FIFOs found %d matches, want 1", sr.Count)
+	}
+}
+
+func TestToolkit_WalkFromAbsoluteSymlink(t *testing.T) {
+	_, rootDir := attackTree(t)
+	symlink(t, filepath.Join(rootDir, "sub"), filepath.Join(rootDir, "abs_sub"))
+	kit := newKit(t, rootDir)
+	res, text := call(t, kit, "find_files", map[string]any{"pattern": "*.txt", "path": "abs_sub"})
+	var fr FindResult
+	structured(t, res, &fr)
+	if len(fr.Files) != 1 || fr.Files[0] != "sub/inner.txt" {
+		t.Errorf("find under an absolute symlink inside the root = %s", text)
+	}
+}
+
+func TestToolkit_ConcurrentSearchesShareTheHandleBudget(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	for i := range 60 {
+		files[fmt.Sprintf("d%02d/f.txt", i)] = "needle\n"
+	}
+	writeTree(t, dir, files)
+	kit := newKit(t, dir)
+	kit.handles = newBudget(5) // far fewer handles than directories
+	var wg sync.WaitGroup
+	counts := make([]int, 6)
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, _ := callCtx(context.Background(), kit, "search_content", map[string]any{"query": "needle"})
+			var sr SearchResult
+			structured(t, res, &sr)
+			counts[i] = sr.Count
+		}()
+	}
+	wg.Wait()
+	for i, c := range counts {
+		if c != 60 {
+			t.Errorf("search %d found %d of 60", i, c)
+		}
+	}
+	if n := kit.handles.n.Load(); n != 0 {
+		t.Errorf("%d handles still counted as kept after the searches", n)
 	}
 }

@@ -42,6 +42,8 @@ type Toolkit struct {
 	maxFileSize int64
 	logger      zerolog.Logger
 
+	handles *budget // directory handles kept between a search's walk and its reads
+
 	mu       sync.Mutex
 	subRoots map[string]*root // client roots inside configured roots, opened on first use
 }
@@ -53,7 +55,7 @@ func New(cfg Config) (*Toolkit, error) {
 	if len(cfg.Roots) == 0 {
 		return nil, errors.New("at least one root is needed")
 	}
-	t := &Toolkit{maxFileSize: cfg.MaxFileSize, logger: cfg.Logger}
+	t := &Toolkit{maxFileSize: cfg.MaxFileSize, logger: cfg.Logger, handles: newBudget(handleBudget())}
 	if t.maxFileSize <= 0 {
 		t.maxFileSize = DefaultMaxFileSize
 	}

@@ -14,7 +14,9 @@ import (
 type FindResult struct {
 	Files     []string `json:"files" jsonschema:"matching file paths, relative to the root (absolute when there are several roots)"`
 	Count     int      `json:"count" jsonschema:"number of paths returned"`
-	Truncated bool     `json:"truncated" jsonschema:"true when more files matched than max_results"`
+	Truncated bool     `json:"truncated" jsonschema:"true when more files matched than max_results, or the tree was too large to walk whole"`
+	// DirsSkipped counts folders that could not be read (permissions, races).
+	DirsSkipped int `json:"dirs_skipped,omitempty" jsonschema:"folders that could not be read and were skipped"`
 }
 
 func findFilesTool() mcp.Tool {
@@ -75,7 +77,7 @@ func (t *Toolkit) plan(ctx context.Context, a walkArgs) (*walkPlan, *mcp.CallToo
 	if p.starts, errRes = p.v.startPoints(a.Path); errRes != nil {
 		return nil, errRes
 	}
-	p.opts = walkOptions{includeHidden: a.IncludeHidden, respectGitignore: a.RespectGitignore == nil || *a.RespectGitignore, keepHandles: maxKeptHandles}
+	p.opts = walkOptions{includeHidden: a.IncludeHidden, respectGitignore: a.RespectGitignore == nil || *a.RespectGitignore, budget: t.handles}
 	return p, nil
 }
 
@@ -97,11 +99,12 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if errRes != nil {
 		return errRes, nil
 	}
-	p.opts.keepHandles = 0 // nothing is read after the walk
+	p.opts.budget = nil // nothing is read after the walk
 	out := FindResult{Files: []string{}}
 	for _, st := range p.starts {
 		wr := walk(ctx, st.root, st.rel, p.opts)
-		wr.release()
+		out.DirsSkipped += wr.errors
+		out.Truncated = out.Truncated || wr.truncated
 		for _, n := range wr.units() {
 			for _, f := range n.files {
 				rel := n.child(f.name)
@@ -145,10 +148,11 @@ func (t *view) startPoints(p string) ([]location, *mcp.CallToolResult) {
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
-	f, err := loc.root.open(loc.rel)
+	f, rel, err := loc.root.openRel(loc.rel)
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
+	loc.rel = rel // a start reached through an absolute symlink walks from its target
 	fi, err := f.Stat()
 	f.Close()
 	if err != nil {

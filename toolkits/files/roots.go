@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // root is one directory the toolkit may read. All file access goes through
@@ -72,17 +73,28 @@ func cleanRelative(p string) (string, error) {
 // open opens rel (slash-separated, relative) inside the root. os.Root refuses
 // absolute symlinks even when they point inside the root, so on failure the
 // path is rewritten once through rewriteAbsLinks and tried again.
+//
+// Files are opened non-blocking, so that a FIFO (or a device) cannot hang a
+// call; callers check for a regular file before reading.
 func (rt *root) open(rel string) (*os.File, error) {
-	f, err := rt.r.Open(rel)
+	f, _, err := rt.openRel(rel)
+	return f, err
+}
+
+// openRel is open that also returns the path it opened, after any rewrite of
+// absolute symlinks, so a walk can start from there.
+func (rt *root) openRel(rel string) (*os.File, string, error) {
+	const flags = os.O_RDONLY | syscall.O_NONBLOCK
+	f, err := rt.r.OpenFile(rel, flags, 0)
 	if err == nil {
-		return f, nil
+		return f, rel, nil
 	}
 	if alt, ok := rt.rewriteAbsLinks(rel); ok {
-		if f, err2 := rt.r.Open(alt); err2 == nil {
-			return f, nil
+		if f, err2 := rt.r.OpenFile(alt, flags, 0); err2 == nil {
+			return f, alt, nil
 		}
 	}
-	return nil, err
+	return nil, rel, err
 }
 
 // lstat is Lstat inside the root.

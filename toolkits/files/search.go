@@ -21,7 +21,8 @@ type SearchResult struct {
 	Count        int     `json:"count" jsonschema:"number of matches returned"`
 	FilesScanned int     `json:"files_scanned" jsonschema:"files whose content was searched"`
 	FilesSkipped int     `json:"files_skipped" jsonschema:"files skipped as binary, too large or unreadable"`
-	Truncated    bool    `json:"truncated" jsonschema:"true when the search stopped at max_results"`
+	DirsSkipped  int     `json:"dirs_skipped,omitempty" jsonschema:"folders that could not be read and were skipped"`
+	Truncated    bool    `json:"truncated" jsonschema:"true when the search stopped at max_results, or the tree was too large to walk whole"`
 }
 
 // Match is one matching line.
@@ -91,7 +92,9 @@ func (t *Toolkit) searchContent(ctx context.Context, req mcp.CallToolRequest) (*
 		s := &searcher{t: p.v, loc: st, lm: lm, include: include, context: args.ContextLines, max: p.max - len(out.Matches)}
 		wr := walk(ctx, st.root, st.rel, p.opts)
 		s.run(ctx, wr.units())
-		wr.release()
+		wr.release(p.opts.budget)
+		out.DirsSkipped += wr.errors
+		out.Truncated = out.Truncated || wr.truncated
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("search_content: %w", err)
 		}
@@ -262,10 +265,6 @@ func (w *searchWorker) readLink(rel string) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(fh, w.s.t.maxFileSize))
 }
-
-// maxKeptHandles bounds the directory handles a walk keeps open for the
-// search that follows it; directories past it are opened again.
-const maxKeptHandles = 4096
 
 // binarySniff is how much of a file is checked for a NUL byte.
 const binarySniff = 8 << 10

@@ -19,9 +19,35 @@ import (
 type walkOptions struct {
 	includeHidden    bool
 	respectGitignore bool
-	maxEntries       int64 // bound on entries visited; 0 means defaultMaxEntries
-	keepHandles      int64 // directories whose handles stay open for a search
+	maxEntries       int64   // bound on entries visited; 0 means defaultMaxEntries
+	budget           *budget // directory handles a walk may keep open for the search after it; nil keeps none
 }
+
+// budget bounds the directory handles kept open across all the walks of a
+// toolkit, so that concurrent searches cannot run the process out of file
+// descriptors; a directory past it is simply opened again when searched.
+type budget struct {
+	n, max atomic.Int64
+}
+
+func newBudget(max int64) *budget {
+	b := &budget{}
+	b.max.Store(max)
+	return b
+}
+
+func (b *budget) take() bool {
+	if b == nil {
+		return false
+	}
+	if b.n.Add(1) > b.max.Load() {
+		b.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (b *budget) give() { b.n.Add(-1) }
 
 const defaultMaxEntries = 2_000_000
 
@@ -94,7 +120,6 @@ type walker struct {
 	wg      sync.WaitGroup
 	entries atomic.Int64
 	errs    atomic.Int64
-	kept    atomic.Int64
 	bufs    sync.Pool
 }
 
@@ -139,7 +164,7 @@ func (w *walker) visit(ctx context.Context, n *dirNode, h dirHandle) {
 			w.visit(ctx, sd, ch)
 		}
 	}
-	if len(n.files) > 0 && w.kept.Add(1) <= w.opts.keepHandles {
+	if len(n.files) > 0 && w.opts.budget.take() {
 		n.handle, n.kept = h, true
 		return
 	}
@@ -180,13 +205,14 @@ func (w *walker) classify(n *dirNode, entries []dirent) {
 	}
 }
 
-// release closes every handle the walk kept.
-func (r walkResult) release() {
+// release closes every handle the walk kept and returns them to the budget.
+func (r walkResult) release(b *budget) {
 	var rec func(n *dirNode)
 	rec = func(n *dirNode) {
 		if n.kept {
 			n.handle.close()
 			n.kept = false
+			b.give()
 		}
 		for _, sd := range n.subdirs {
 			rec(sd)
@@ -208,11 +234,14 @@ const maxIgnoreFile = 1 << 20
 
 // readIgnore parses one .gitignore with the patterns' domain set to its folder.
 func (w *walker) readIgnore(rel string, domain []string) []gitignore.Pattern {
-	f, err := w.rt.r.Open(rel)
+	f, err := w.rt.open(rel)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
 	var ps []gitignore.Pattern
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), maxIgnoreFile)
