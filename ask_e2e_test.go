@@ -360,3 +360,30 @@ func TestApp_ChildEnvLeavesOutKeys(t *testing.T) {
 		t.Errorf("child environment = %s", got)
 	}
 }
+
+// TestTools_OpenAIFormatIsWhatAskSends: `tools --format openai` prints exactly
+// the tools array of ask's requests.
+func TestTools_OpenAIFormatIsWhatAskSends(t *testing.T) {
+	root := projectRoot(t)
+	db := makeDB(t)
+	flags := []string{"--root", root, "--sqlite", "shop=" + db, "--exclude-tools", "fetch_*"}
+	printed := runBin(t, nil, "", append([]string{"tools", "--format", "openai"}, flags...)...)
+	if printed.code != 0 {
+		t.Fatalf("tools: exit %d %s", printed.code, printed.stderr)
+	}
+	fake := glmtest.New(t, glmtest.Turn{Content: "ok"})
+	env, _ := askEnv(t)
+	if res := runBin(t, env, "", append(append([]string{"ask", "--base-url", fake.URL}, flags...), "hi")...); res.code != 0 {
+		t.Fatalf("ask: exit %d %s", res.code, res.stderr)
+	}
+	var sent struct{ Tools json.RawMessage }
+	json.Unmarshal(fake.Requests()[0].Raw, &sent)
+	var a, b any
+	json.Unmarshal([]byte(printed.stdout), &a)
+	json.Unmarshal(sent.Tools, &b)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) || !strings.Contains(string(ja), `"sqlite_query"`) || strings.Contains(string(ja), "fetch_url") {
+		t.Errorf("tools --format openai differs from what ask sends:\n%s\n%s", ja, jb)
+	}
+}
