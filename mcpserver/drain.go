@@ -37,12 +37,15 @@ type message struct {
 }
 
 func (d *drain) count(line []byte, delta int, isResponse bool) {
-	var m message
-	if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" {
-		return
-	}
-	if (m.Method == "") != isResponse {
-		return // a request from the server, or a client's answer to one
+	if isResponse {
+		if !responseLine(line) {
+			return // a request or notification from the server
+		}
+	} else {
+		var m message
+		if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" || m.Method == "" {
+			return // a notification, or a client's answer to a server request
+		}
 	}
 	d.mu.Lock()
 	d.pending += delta
@@ -112,4 +115,31 @@ func (w *drainWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// responseLine reports whether a JSON-RPC line is a response, reading only
+// its top-level keys up to "result", "error" or "method": a tool's result can
+// be large, and this runs on every line written.
+func responseLine(line []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch key {
+		case "result", "error":
+			return true
+		case "method":
+			return false
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
