@@ -61,3 +61,31 @@ func TestAsk_ExternalServer(t *testing.T) {
 		t.Errorf("the refused DELETE ran: %v", count.Rows)
 	}
 }
+
+// TestAsk_ExternalServerDiesMidCall: a server that dies during a call turns
+// into a tool error for that call; the loop and the other tools go on.
+func TestAsk_ExternalServerDiesMidCall(t *testing.T) {
+	script, _ := filepath.Abs(filepath.Join("testdata", "dying_server.py"))
+	cfgPath := filepath.Join(t.TempDir(), "mcp.json")
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{"dying": map[string]any{"command": "python3", "args": []string{script}}}})
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := projectRoot(t)
+	fake := glmtest.New(t,
+		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "d", Name: "die", Arguments: `{}`}, {ID: "f", Name: "find_files", Arguments: `{"pattern":"*.go"}`}}},
+		glmtest.Turn{Content: "the other tool still worked"},
+	)
+	env, _ := askEnv(t)
+	res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--root", root, "--toolkits", "files", "--mcp-config", cfgPath, "--tool-timeout", "20s", "go")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	results := glmtest.ToolResults(fake.Requests()[1].Body)
+	if !strings.HasPrefix(results["d"], "the tool failed") && !strings.Contains(results["d"], "did not finish") {
+		t.Errorf("the dead server's call should be a tool error: %q", results["d"])
+	}
+	if !strings.Contains(results["f"], "main.go") {
+		t.Errorf("the other call should still work: %q", results["f"])
+	}
+}
