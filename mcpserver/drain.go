@@ -30,22 +30,13 @@ func newDrain(ctx context.Context) *drain {
 	return &drain{ctx: ctx, changed: make(chan struct{}, 1)}
 }
 
-// message is the part of a JSON-RPC message that tells requests from responses.
-type message struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-}
-
 func (d *drain) count(line []byte, delta int, isResponse bool) {
 	if isResponse {
 		if !responseLine(line) {
 			return // a request or notification from the server
 		}
-	} else {
-		var m message
-		if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 || string(m.ID) == "null" || m.Method == "" {
-			return // a notification, or a client's answer to a server request
-		}
+	} else if !requestLine(line) {
+		return // a notification, or a client's answer to a server request
 	}
 	d.mu.Lock()
 	d.pending += delta
@@ -142,4 +133,34 @@ func responseLine(line []byte) bool {
 		}
 	}
 	return false
+}
+
+// requestLine reports whether a line is a request that will be answered: it
+// has a method and a non-null id. It stops reading as soon as it knows, so
+// large params are usually not scanned.
+func requestLine(line []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	var hasID, hasMethod bool
+	for dec.More() && !(hasID && hasMethod) {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var val json.RawMessage
+		if dec.Decode(&val) != nil {
+			return false
+		}
+		switch key {
+		case "id":
+			hasID = string(val) != "null"
+		case "method":
+			hasMethod = true
+		case "result", "error":
+			return false
+		}
+	}
+	return hasID && hasMethod
 }

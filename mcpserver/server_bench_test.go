@@ -46,10 +46,31 @@ func BenchmarkServer_ToolsCall(b *testing.B) {
 			}
 		}
 	}
+	stack, err := mcpserver.New([]toolkits.Toolkit{echoKit{}}, mcpserver.Options{Logger: zerolog.New(discard{}).Level(zerolog.InfoLevel)})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("bare-echo", func(b *testing.B) { run(b, bare, "echo", map[string]any{"message": "hello"}) })
+	// The same echo tool behind glm-mcp's stack: schema validation, logging,
+	// panic recovery, client roots and the structured-content result helper.
+	b.Run("glm-mcp-stack-echo", func(b *testing.B) { run(b, stack, "echo", map[string]any{"message": "hello"}) })
 	b.Run("read_file", func(b *testing.B) { run(b, ours, "read_file", map[string]any{"path": "hello.txt"}) })
 }
 
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// echoKit is a toolkit with one echo tool, to measure the server's own cost.
+type echoKit struct{}
+
+func (echoKit) Name() string { return "echo" }
+
+func (echoKit) Tools() []toolkits.Tool {
+	return []toolkits.Tool{{
+		Def: mcp.NewTool("echo", mcp.WithString("message"), mcp.WithToolAnnotation(toolkits.Annotations("Echo", true, false, true, false))),
+		Handler: func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return toolkits.Result(map[string]string{"message": req.GetString("message", "")})
+		},
+	}}
+}

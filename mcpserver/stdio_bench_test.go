@@ -51,5 +51,7 @@ func BenchmarkServeStdio_ToolsCall(b *testing.B) {
 		inW.Close()
 	}
 	b.Run("bare-echo", func(b *testing.B) { run(b, bare, `{"name":"echo","arguments":{"message":"hello"}}`) })
+	stack, _ := mcpserver.New([]toolkits.Toolkit{echoKit{}}, mcpserver.Options{Logger: zerolog.New(io.Discard)})
+	b.Run("glm-mcp-stack-echo", func(b *testing.B) { run(b, stack, `{"name":"echo","arguments":{"message":"hello"}}`) })
 	b.Run("read_file", func(b *testing.B) { run(b, ours, `{"name":"read_file","arguments":{"path":"hello.txt"}}`) })
 }

@@ -138,6 +138,28 @@ func (d dirHandle) readFile(name string, buf []byte, maxSize int64) ([]byte, []b
 	if err != nil {
 		return nil, buf, err
 	}
+	return readFD(fd, buf, maxSize)
+}
+
+// readBeneath reads the regular file at the relative path rel below d with
+// one openat2(2) that the kernel confines (RESOLVE_BENEATH: no "..", absolute
+// path or symlink may leave d). Any error, including a kernel without
+// openat2 or a symlink it will not follow, means: use the portable path.
+func (d dirHandle) readBeneath(rel string, maxSize int64) ([]byte, error) {
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	fd, err := unix.Openat2(d.fd, rel, &how)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err := readFD(fd, nil, maxSize)
+	return data, err
+}
+
+// readFD reads a regular file from its descriptor and closes it.
+func readFD(fd int, buf []byte, maxSize int64) ([]byte, []byte, error) {
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -151,7 +173,11 @@ func (d dirHandle) readFile(name string, buf []byte, maxSize int64) ([]byte, []b
 	}
 	size := int(st.Size)
 	if cap(buf) < size+1 {
-		buf = make([]byte, size+1, size+size/4+4096)
+		if buf == nil { // a one-off read: exactly what is needed
+			buf = make([]byte, size+1)
+		} else { // a reused buffer: room to grow into
+			buf = make([]byte, size+1, size+size/4+4096)
+		}
 	}
 	buf = buf[:size+1]
 	n := 0

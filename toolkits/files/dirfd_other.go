@@ -82,3 +82,9 @@ func (d dirHandle) readFile(name string, buf []byte, maxSize int64) ([]byte, []b
 	}
 	return buf[:min(n, size)], buf, nil
 }
+
+// errNoFastPath says the portable path must be used.
+var errNoFastPath = errors.New("no fast path on this system")
+
+// readBeneath has no fast path off Linux.
+func (d dirHandle) readBeneath(string, int64) ([]byte, error) { return nil, errNoFastPath }

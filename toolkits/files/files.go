@@ -74,12 +74,12 @@ func New(cfg Config) (*Toolkit, error) {
 func (t *Toolkit) Close() error {
 	var errs []error
 	for _, rt := range t.roots {
-		errs = append(errs, rt.r.Close())
+		errs = append(errs, rt.close())
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, rt := range t.subRoots {
-		errs = append(errs, rt.r.Close())
+		errs = append(errs, rt.close())
 	}
 	t.subRoots = nil
 	return errors.Join(errs...)

@@ -85,6 +85,13 @@ func (t *view) load(p string) ([]byte, *mcp.CallToolResult) {
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
+	if loc.root.hasFast {
+		// One kernel-confined open; on any failure the path below gives the
+		// exact message (not found, directory, too large, symlink rules).
+		if data, err := loc.root.fast.readBeneath(loc.rel, t.maxFileSize); err == nil && !isBinary(data) {
+			return data, nil
+		}
+	}
 	f, err := loc.root.open(loc.rel)
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))

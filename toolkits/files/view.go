@@ -77,7 +77,7 @@ func (t *Toolkit) narrowed(rt *root, rel, name string) *root {
 		t.logger.Debug().Str("root", name).Err(err).Msg("client root not usable")
 		return nil
 	}
-	sub := &root{abs: name, real: filepath.Join(rt.real, filepath.FromSlash(rel)), r: r}
+	sub := newRoot(name, filepath.Join(rt.real, filepath.FromSlash(rel)), r)
 	if t.subRoots == nil {
 		t.subRoots = map[string]*root{}
 	}
