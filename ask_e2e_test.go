@@ -27,13 +27,19 @@ type askResult struct {
 	stdout, stderr string
 }
 
-// runAsk runs `glm-mcp ask ARGS` (or another command) against the fake
-// endpoint, with stdin not a terminal.
+// runBin runs the built binary with ARGS (stdin not a terminal) and checks
+// that the API key shows nowhere in its output.
 func runBin(t *testing.T, env []string, stdin string, args ...string) askResult {
+	t.Helper()
+	return runCmd(t, env, stdin, binPath, args...)
+}
+
+// runCmd runs a command, as runBin does.
+func runCmd(t *testing.T, env []string, stdin, name string, args ...string) askResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer

@@ -89,3 +89,33 @@ func TestAsk_ExternalServerDiesMidCall(t *testing.T) {
 		t.Errorf("the other call should still work: %q", results["f"])
 	}
 }
+
+// TestAsk_ApprovalOnATerminal runs ask under a pseudo-terminal (script(1)):
+// a tool that is not read-only asks first; "y" runs it, "n" refuses it.
+func TestAsk_ApprovalOnATerminal(t *testing.T) {
+	for _, tc := range []struct {
+		answer  string
+		wantRan bool
+	}{{"y", true}, {"n", false}} {
+		t.Run(tc.answer, func(t *testing.T) {
+			db := makeDB(t)
+			fake := glmtest.New(t,
+				glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "w", Name: "sqlite_execute", Arguments: `{"sql":"DELETE FROM items WHERE id = 1"}`}}},
+				glmtest.Turn{Content: "done"},
+			)
+			env, _ := askEnv(t)
+			line := strings.Join([]string{binPath, "ask", "--base-url", fake.URL, "--toolkits", "sqlite", "--sqlite", db, "--sqlite-write", "delete item 1"}, " ")
+			res := runCmd(t, env, tc.answer+"\n", "/usr/bin/script", "-qec", line, "/dev/null")
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s%s", res.code, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stdout, "Allow sqlite_execute") || !strings.Contains(res.stdout, "DELETE FROM items WHERE id = 1") {
+				t.Errorf("no approval prompt with the whole arguments on the terminal:\n%s", res.stdout)
+			}
+			result := glmtest.ToolResults(fake.Requests()[1].Body)["w"]
+			if ran := strings.Contains(result, `"rows_affected":1`); ran != tc.wantRan {
+				t.Errorf("answer %q: tool result %q", tc.answer, result)
+			}
+		})
+	}
+}
