@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,4 +109,63 @@ func TestServe_HTTPWithGoSDK(t *testing.T) {
 	url := startHTTP(t, nil, "--root", root, "--toolkits", "files")
 	cs := connectHTTP(t, url)
 	exerciseFiles(t, cs, secretPath)
+}
+
+// TestServe_HTTPTokenAndOrigin: with --http-token-env every request needs the
+// bearer token, and a browser Origin that is not loopback is refused.
+func TestServe_HTTPTokenAndOrigin(t *testing.T) {
+	const token = "s3cret-token-for-test"
+	root, _ := filesRoot(t)
+	url := startHTTP(t, []string{"MCP_TOKEN=" + token}, "--root", root, "--toolkits", "files", "--http-token-env", "MCP_TOKEN")
+	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	post := func(headers map[string]string) int {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    int
+	}{
+		{"no token", nil, http.StatusUnauthorized},
+		{"wrong token", map[string]string{"Authorization": "Bearer nope"}, http.StatusUnauthorized},
+		{"token", map[string]string{"Authorization": "Bearer " + token}, http.StatusOK},
+		{"foreign origin", map[string]string{"Authorization": "Bearer " + token, "Origin": "https://evil.example"}, http.StatusForbidden},
+		{"loopback origin", map[string]string{"Authorization": "Bearer " + token, "Origin": "http://localhost:3000"}, http.StatusOK},
+	}
+	for _, tc := range tests {
+		if got := post(tc.headers); got != tc.want {
+			t.Errorf("%s: HTTP %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// The official client works with the token.
+	client := sdk.NewClient(&sdk.Implementation{Name: "e2e", Version: "1"}, nil)
+	hc := &http.Client{Transport: bearer{token}}
+	cs, err := client.Connect(testContext(t), &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc, MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatalf("connect with the token: %v", err)
+	}
+	defer cs.Close()
+	if _, err := cs.ListTools(testContext(t), nil); err != nil {
+		t.Errorf("tools/list with the token: %v", err)
+	}
+}
+
+// bearer adds the Authorization header to every request.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
 }
