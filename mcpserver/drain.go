@@ -3,7 +3,6 @@ package mcpserver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"sync"
 	"time"
@@ -108,59 +107,148 @@ func (w *drainWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// responseLine reports whether a JSON-RPC line is a response, reading only
-// its top-level keys up to "result", "error" or "method": a tool's result can
-// be large, and this runs on every line written.
+// responseLine reports whether a JSON-RPC line is a response: it has a
+// top-level "result" or "error" and no "method". Only the top-level keys are
+// looked at, without decoding: a tool's result can be large, and this runs
+// on every line written.
 func responseLine(line []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return false
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
+	var resp, method bool
+	ok := topLevelKeys(line, func(key string, value []byte) bool {
 		switch key {
 		case "result", "error":
-			return true
+			resp = true
 		case "method":
+			method = true
+		}
+		return true
+	})
+	return ok && resp && !method
+}
+
+// requestLine reports whether a line is a request that will be answered: a
+// top-level "method" and a non-null "id", and no "result" or "error".
+func requestLine(line []byte) bool {
+	var id, method, resp bool
+	ok := topLevelKeys(line, func(key string, value []byte) bool {
+		switch key {
+		case "id":
+			id = string(value) != "null"
+		case "method":
+			method = true
+		case "result", "error":
+			resp = true
+		}
+		return true
+	})
+	return ok && id && method && !resp
+}
+
+// topLevelKeys calls fn with each key of the JSON object in b and its raw
+// value, without allocating. It reports false when b is not a well-formed
+// object at the top level (values are skipped by their brackets and strings,
+// not validated in depth).
+func topLevelKeys(b []byte, fn func(key string, value []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return true
+	}
+	for i < len(b) {
+		if b[i] != '"' {
 			return false
 		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
+		end := skipString(b, i)
+		if end < 0 {
+			return false
+		}
+		key := b[i+1 : end-1]
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		start := skipSpace(b, i+1)
+		vend := skipValue(b, start)
+		if vend < 0 {
+			return false
+		}
+		if !fn(string(key), b[start:vend]) {
+			return true
+		}
+		i = skipSpace(b, vend)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return true
+		default:
 			return false
 		}
 	}
 	return false
 }
 
-// requestLine reports whether a line is a request that will be answered: it
-// has a method and a non-null id. It stops reading as soon as it knows, so
-// large params are usually not scanned.
-func requestLine(line []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return false
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
 	}
-	var hasID, hasMethod bool
-	for dec.More() && !(hasID && hasMethod) {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		var val json.RawMessage
-		if dec.Decode(&val) != nil {
-			return false
-		}
-		switch key {
-		case "id":
-			hasID = string(val) != "null"
-		case "method":
-			hasMethod = true
-		case "result", "error":
-			return false
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] ('"'), or -1.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
 		}
 	}
-	return hasID && hasMethod
+	return -1
+}
+
+// skipValue returns the index just past the value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end := skipString(b, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	default: // a number, true, false or null
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+			j++
+		}
+		if j == i {
+			return -1
+		}
+		return j
+	}
 }

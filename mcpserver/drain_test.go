@@ -1,6 +1,9 @@
 package mcpserver
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestDrain_LineKinds(t *testing.T) {
 	tests := []struct {
@@ -27,4 +30,41 @@ func TestDrain_LineKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDrain_TopLevelKeys checks the hand-written key scanner against
+// encoding/json: on every valid object both see the same top-level keys.
+func FuzzDrain_TopLevelKeys(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"q":"a\"}b","n":[1,{"m":2}]}}}`,
+		`{"id":null,"result":{}}`, `{}`, ` { "a" : true , "b":-1.5e3 }`, `{"a":"\\"}`, `[1]`, `{"a":}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want map[string]json.RawMessage
+		if json.Unmarshal(b, &want) != nil || !json.Valid(b) || want == nil {
+			return // only compare on valid objects
+		}
+		got := map[string]string{}
+		if !topLevelKeys(b, func(k string, v []byte) bool { got[k] = string(v); return true }) {
+			t.Fatalf("topLevelKeys refused a valid object %q", b)
+		}
+		for k := range want {
+			// Keys written with escapes or invalid UTF-8 decode differently;
+			// the keys the drain looks for are plain ASCII.
+			if _, ok := got[k]; !ok && plainASCII(k) {
+				t.Fatalf("key %q of %q not seen; saw %v", k, b, got)
+			}
+		}
+	})
+}
+
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == '\\' {
+			return false
+		}
+	}
+	return true
 }
