@@ -256,8 +256,9 @@ func (a *app) approver(cfg *askConfig) bridge.Approver {
 		return nil // the runner refuses, saying how to allow it
 	}
 	var mu sync.Mutex
-	lines := make(chan string)
-	go func() { // one reader for the whole run, so a cancelled prompt leaves no reader behind
+	var once sync.Once
+	lines := make(chan string, 8)
+	readLines := func() { // started at the first prompt, then one reader for the run
 		in := bufio.NewReader(a.stdin)
 		for {
 			line, err := in.ReadString('\n')
@@ -267,10 +268,17 @@ func (a *app) approver(cfg *askConfig) bridge.Approver {
 			}
 			lines <- line
 		}
-	}()
+	}
 	return func(ctx context.Context, t *bridge.Tool, args string) (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
+		if ctx.Err() != nil {
+			return false, "not run: the run was cancelled"
+		}
+		once.Do(func() { go readLines() })
+		for len(lines) > 0 { // a line typed before the question does not answer it
+			<-lines
+		}
 		// The whole arguments: what would run must not hide behind a cut.
 		fmt.Fprintf(a.stderr, "\nAllow %s (from %s; it is not read-only) with these arguments?\n%s\n[y/N] ", t.Name, t.Server.Name, args)
 		select {

@@ -164,6 +164,8 @@ func TestServe_AnswersBeforeEOF(t *testing.T) {
 	in := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}}
 {"jsonrpc":"2.0","method":"notifications/initialized"}
 {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_content","arguments":{"query":"needle"}}}
+
+not json at all
 {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a.txt"}}}`
 	res := runBin(t, nil, in, "serve", "--root", root, "--toolkits", "files", "--log-level", "warn")
 	byID := map[string]string{} // tool calls run concurrently: answers come in any order
@@ -172,7 +174,7 @@ func TestServe_AnswersBeforeEOF(t *testing.T) {
 		json.Unmarshal([]byte(line), &m)
 		byID[string(m.ID)] = line
 	}
-	if res.code != 0 || len(byID) != 3 || !strings.Contains(byID["2"], `"line":1`) || !strings.Contains(byID["3"], `"text":"needle"`) || strings.Contains(res.stdout, "canceled") {
+	if res.code != 0 || len(byID) != 4 || !strings.Contains(byID["2"], `"line":1`) || !strings.Contains(byID["3"], `"text":"needle"`) || strings.Contains(res.stdout, "canceled") {
 		t.Errorf("exit %d, answers:\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 }

@@ -57,24 +57,35 @@ func (r *storeRecorder) RecordCompletion(ctx context.Context, c bridge.Completio
 // the model. A tool call without a result (a run cut short before its tools
 // ran, by an older glm-mcp) is dropped, since GLM refuses such a conversation.
 func storedMessages(t *store.Transcript) ([]glm.Message, error) {
-	answered := map[string]bool{}
-	for _, m := range t.Messages {
-		if m.Role == glm.RoleTool {
-			answered[m.ToolCallID] = true
-		}
-	}
 	out := make([]glm.Message, 0, len(t.Messages))
-	for _, m := range t.Messages {
+	for i, m := range t.Messages {
 		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ToolCallID: m.ToolCallID}
 		if len(m.ToolCalls) > 0 {
 			if err := json.Unmarshal(m.ToolCalls, &gm.ToolCalls); err != nil {
 				return nil, fmt.Errorf("transcript %s message %d: tool calls: %w", t.ID, m.Seq, err)
 			}
+			answered := answeredIDs(t.Messages[i+1:])
 			gm.ToolCalls = slices.DeleteFunc(gm.ToolCalls, func(c glm.ToolCall) bool { return !answered[c.ID] })
 		}
 		out = append(out, gm)
 	}
 	return out, nil
+}
+
+// answeredIDs collects the tool_call_ids of the tool messages that follow an
+// assistant message, up to the next assistant message (ids may repeat across
+// steps with some providers).
+func answeredIDs(after []store.Message) map[string]bool {
+	ids := map[string]bool{}
+	for _, m := range after {
+		if m.Role == glm.RoleAssistant {
+			break
+		}
+		if m.Role == glm.RoleTool {
+			ids[m.ToolCallID] = true
+		}
+	}
+	return ids
 }
 
 // transcriptDB resolves the store's path: the flag, else $GLM_MCP_DB, else

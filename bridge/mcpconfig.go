@@ -90,7 +90,9 @@ func Connect(ctx context.Context, name string, sc ServerConfig, baseEnv []string
 		c, err = client.NewStdioMCPClientWithOptions(sc.Command, env, sc.Args, transport.WithCommandFunc(
 			func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
 				cmd := exec.CommandContext(ctx, command, args...)
-				cmd.Env = env // exactly what the caller chose, not this process's whole environment
+				// Exactly what the caller chose, never this process's whole
+				// environment (which a nil Env would mean).
+				cmd.Env = append([]string{}, env...)
 				return cmd, nil
 			}))
 	}

@@ -4,41 +4,54 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
 // drainQuiet is how long EOF waits without any answer going out before it
-// gives up on the requests still pending.
-const drainQuiet = time.Minute
+// gives up on the requests still pending. The tools have their own limits
+// (--sqlite-timeout, --fetch-timeout); this only bounds a request that would
+// otherwise never be answered.
+const drainQuiet = 10 * time.Minute
 
 // drain lets requests already read finish when stdin ends. mcp-go cancels
 // every request in flight as soon as its input reaches EOF, so
 // `printf '...' | glm-mcp serve` would lose the answers of the last calls.
-// The reader counts the requests that come in and the writer the responses
-// that go out; at EOF the reader waits until every request has its answer
-// (or ctx ends) before reporting EOF.
+// The reader notes the id of every request that comes in and the writer
+// crosses off the id of every response that goes out; at EOF the reader waits
+// until no noted id is left (or ctx ends) before reporting EOF. Answers to
+// lines that were not requests (a blank line, a parse error) carry ids that
+// were never noted and change nothing.
 type drain struct {
 	ctx     context.Context
 	mu      sync.Mutex
-	pending int
+	pending map[string]bool
 	changed chan struct{}
 }
 
 func newDrain(ctx context.Context) *drain {
-	return &drain{ctx: ctx, changed: make(chan struct{}, 1)}
+	return &drain{ctx: ctx, pending: map[string]bool{}, changed: make(chan struct{}, 1)}
 }
 
-func (d *drain) count(line []byte, delta int, isResponse bool) {
-	if isResponse {
-		if !responseLine(line) {
-			return // a request or notification from the server
-		}
-	} else if !requestLine(line) {
-		return // a notification, or a client's answer to a server request
+// request notes the id of a request line.
+func (d *drain) request(line []byte) {
+	if id, ok := requestID(line); ok {
+		d.mu.Lock()
+		d.pending[id] = true
+		d.mu.Unlock()
+	}
+}
+
+// response crosses off the id of a response line.
+func (d *drain) response(line []byte) {
+	id, ok := responseID(line)
+	if !ok {
+		return
 	}
 	d.mu.Lock()
-	d.pending += delta
+	delete(d.pending, id)
 	d.mu.Unlock()
 	select {
 	case d.changed <- struct{}{}:
@@ -49,49 +62,65 @@ func (d *drain) count(line []byte, delta int, isResponse bool) {
 func (d *drain) idle() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.pending <= 0
+	return len(d.pending) == 0
 }
 
-// drainReader counts the requests read and holds EOF back until they are answered.
+// drainReader notes the requests read and holds EOF back until they are answered.
 type drainReader struct {
 	d       *drain
 	r       io.Reader
 	partial []byte
+	scanned int // bytes of partial already searched for a newline
 }
 
 func (r *drainReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	r.partial = append(r.partial, p[:n]...)
-	for {
-		i := bytes.IndexByte(r.partial, '\n')
-		if i < 0 {
-			break
+	if n > 0 {
+		r.lines(p[:n])
+		if err == io.EOF {
+			err = nil // deliver the data now; EOF (and the wait) comes with the next read
 		}
-		r.d.count(r.partial[:i], +1, false)
-		r.partial = r.partial[i+1:]
+		return n, err
 	}
-	if err == io.EOF && n == 0 {
-		if len(bytes.TrimSpace(r.partial)) > 0 && len(p) > 0 {
-			// A last request without a newline: end its line, so it is read at all.
-			r.d.count(r.partial, +1, false)
-			r.partial = nil
-			p[0] = '\n'
-			return 1, nil
-		}
-		for !r.d.idle() {
-			select {
-			case <-r.d.changed:
-			case <-r.d.ctx.Done():
-				return 0, io.EOF
-			case <-time.After(drainQuiet):
-				return 0, io.EOF // nothing answered for a long while: stop waiting
-			}
+	if err != io.EOF {
+		return n, err
+	}
+	if len(bytes.TrimSpace(r.partial)) > 0 && len(p) > 0 {
+		// A last request without a newline: end its line, so it is read at all.
+		r.d.request(r.partial)
+		r.partial, r.scanned = nil, 0
+		p[0] = '\n'
+		return 1, nil
+	}
+	for !r.d.idle() {
+		select {
+		case <-r.d.changed:
+		case <-r.d.ctx.Done():
+			return 0, io.EOF
+		case <-time.After(drainQuiet):
+			return 0, io.EOF // nothing answered for a long while: stop waiting
 		}
 	}
-	return n, err
+	return 0, io.EOF
 }
 
-// drainWriter counts the responses written.
+// lines notes the requests among the complete lines of data. A long line
+// arriving in pieces is searched for its end only in the new bytes.
+func (r *drainReader) lines(data []byte) {
+	r.partial = append(r.partial, data...)
+	for {
+		i := bytes.IndexByte(r.partial[r.scanned:], '\n')
+		if i < 0 {
+			r.scanned = len(r.partial)
+			return
+		}
+		end := r.scanned + i
+		r.d.request(r.partial[:end])
+		r.partial, r.scanned = r.partial[end+1:], 0
+	}
+}
+
+// drainWriter crosses off the responses written.
 type drainWriter struct {
 	d *drain
 	w io.Writer
@@ -101,46 +130,68 @@ func (w *drainWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
 	for _, line := range bytes.Split(p[:n], []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) > 0 {
-			w.d.count(line, -1, true)
+			w.d.response(line)
 		}
 	}
 	return n, err
 }
 
-// responseLine reports whether a JSON-RPC line is a response: it has a
-// top-level "result" or "error" and no "method". Only the top-level keys are
-// looked at, without decoding: a tool's result can be large, and this runs
-// on every line written.
-func responseLine(line []byte) bool {
+// responseID returns the id of a response line (one with a top-level
+// "result" or "error" and no "method"). Only the top-level keys are looked
+// at, without decoding: a tool's result can be large, and this runs on every
+// line written.
+func responseID(line []byte) (string, bool) {
+	var id string
 	var resp, method bool
 	ok := topLevelKeys(line, func(key string, value []byte) bool {
-		switch key {
-		case "result", "error":
+		switch {
+		case strings.EqualFold(key, "id"):
+			id = normalizeID(value)
+		case strings.EqualFold(key, "result"), strings.EqualFold(key, "error"):
 			resp = true
-		case "method":
+		case strings.EqualFold(key, "method"):
 			method = true
 		}
 		return true
 	})
-	return ok && resp && !method
+	return id, ok && resp && !method && id != ""
 }
 
-// requestLine reports whether a line is a request that will be answered: a
-// top-level "method" and a non-null "id", and no "result" or "error".
-func requestLine(line []byte) bool {
-	var id, method, resp bool
+// requestID returns the id of a request that will be answered: a line with a
+// top-level "method" and a non-null "id", and no "result" or "error". Keys
+// match without regard to case, as encoding/json (and so mcp-go) reads them.
+func requestID(line []byte) (string, bool) {
+	var id string
+	var method, resp bool
 	ok := topLevelKeys(line, func(key string, value []byte) bool {
-		switch key {
-		case "id":
-			id = string(value) != "null"
-		case "method":
+		switch {
+		case strings.EqualFold(key, "id"):
+			id = normalizeID(value)
+		case strings.EqualFold(key, "method"):
 			method = true
-		case "result", "error":
+		case strings.EqualFold(key, "result"), strings.EqualFold(key, "error"):
 			resp = true
 		}
 		return true
 	})
-	return ok && id && method && !resp
+	return id, ok && id != "" && method && !resp
+}
+
+// normalizeID writes an id the way it comes back in the response: strings
+// as they are, numbers in their shortest form (1.0 is answered as 1); null
+// is no id.
+func normalizeID(raw []byte) string {
+	s := string(raw)
+	if s == "null" || s == "" {
+		return ""
+	}
+	if s[0] == '"' {
+		return s
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return s
 }
 
 // topLevelKeys calls fn with each key of the JSON object in b and its raw

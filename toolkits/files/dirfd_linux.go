@@ -155,6 +155,11 @@ func (d dirHandle) readBeneath(rel string, maxSize int64) ([]byte, error) {
 		return nil, err
 	}
 	data, _, err := readFD(fd, nil, maxSize)
+	if err == nil && len(data) == 0 {
+		// An empty result may be a file whose size the kernel does not report
+		// (procfs, sysfs, some FUSE): let the portable path read to the end.
+		return nil, errNotRegular
+	}
 	return data, err
 }
 
@@ -181,7 +186,7 @@ func readFD(fd int, buf []byte, maxSize int64) ([]byte, []byte, error) {
 	}
 	buf = buf[:size+1]
 	n := 0
-	for n < len(buf) {
+	for n < len(buf) { // one byte more than the size: a file that grew is noticed
 		m, err := unix.Read(fd, buf[n:])
 		if errors.Is(err, unix.EINTR) {
 			continue
@@ -194,5 +199,11 @@ func readFD(fd int, buf []byte, maxSize int64) ([]byte, []byte, error) {
 		}
 		n += m
 	}
-	return buf[:min(n, size)], buf, nil
+	if n > size {
+		return nil, buf, errGrew
+	}
+	return buf[:n], buf, nil
 }
+
+// errGrew says a file grew while it was read; the caller reads it another way.
+var errGrew = errors.New("file grew while read")
