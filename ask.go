@@ -276,9 +276,6 @@ func (a *app) approver(cfg *askConfig) bridge.Approver {
 			return false, "not run: the run was cancelled"
 		}
 		once.Do(func() { go readLines() })
-		for len(lines) > 0 { // a line typed before the question does not answer it
-			<-lines
-		}
 		// The whole arguments: what would run must not hide behind a cut.
 		fmt.Fprintf(a.stderr, "\nAllow %s (from %s; it is not read-only) with these arguments?\n%s\n[y/N] ", t.Name, t.Server.Name, args)
 		select {
