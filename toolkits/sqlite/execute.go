@@ -66,52 +66,37 @@ func (tk *Toolkit) execute(ctx context.Context, c *call, args executeArgs) (*Exe
 	if db.rw == nil {
 		return nil, modelErrorf("this database is read-only; writes need --sqlite-write")
 	}
-	params, err := decodeParams(args.Params)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.checkFile(); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, tk.cfg.Timeout)
-	defer cancel()
-	c.g = newGuard(writePolicy)
 	var res *ExecResult
-	err = withRawConn(ctx, db.rw, func(sc *sqlite3.SQLiteConn) error {
-		sc.RegisterAuthorizer(c.g.authorize)
-		start := time.Now()
-		st, err := prepareOne(sc, args.SQL)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+	notWrite := func(st *sqlite3.SQLiteStmt) error {
 		if st.Readonly() {
 			return modelErrorf("this statement only reads; run it with sqlite_query to get its rows")
 		}
-		if err := checkParamCount(st, params); err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, params); err != nil {
-			return err
-		}
-		// The statement must be finished (finalized) before changes() is
-		// about it: go-sqlite3 reads sqlite3_changes after one step, which
-		// for INSERT … RETURNING still reports the previous statement.
-		_ = st.Close()
-		res = &ExecResult{Database: db.name}
-		if c.g.rowChanges() {
-			// The change is committed: a deadline passing now must not turn
-			// it into an error.
-			if res.RowsAffected, res.LastInsertID, err = lastChanges(context.WithoutCancel(ctx), sc); err != nil {
+		return nil
+	}
+	err = tk.runStatement(ctx, c, db.rw, writePolicy, args.Params, args.SQL, notWrite,
+		func(ctx context.Context, sc *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error {
+			if _, err := st.ExecContext(ctx, params); err != nil {
 				return err
 			}
-			if !c.g.inserted || res.RowsAffected == 0 {
-				res.LastInsertID = 0
+			// The statement must be finished (finalized) before changes() is
+			// about it: go-sqlite3 reads sqlite3_changes after one step, which
+			// for INSERT … RETURNING still reports the previous statement.
+			_ = st.Close()
+			res = &ExecResult{Database: db.name}
+			if c.g.rowChanges() {
+				// The change is committed: a deadline passing now must not turn
+				// it into an error.
+				var err error
+				if res.RowsAffected, res.LastInsertID, err = lastChanges(context.WithoutCancel(ctx), sc); err != nil {
+					return err
+				}
+				if !c.g.inserted || res.RowsAffected == 0 {
+					res.LastInsertID = 0
+				}
 			}
-		}
-		res.ElapsedMS = millis(time.Since(start))
-		return nil
-	})
+			res.ElapsedMS = millis(time.Since(start))
+			return nil
+		})
 	return res, err
 }
 

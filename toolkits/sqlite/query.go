@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -98,40 +99,58 @@ func (tk *Toolkit) query(ctx context.Context, c *call, args queryArgs) (*QueryRe
 	if maxRows < 1 || maxRows > maxMaxRows {
 		return nil, modelErrorf("max_rows must be between 1 and %d, got %d; page through bigger results with LIMIT and OFFSET", maxMaxRows, maxRows)
 	}
-	params, err := decodeParams(args.Params)
-	if err != nil {
-		return nil, err
+	var res *QueryResult
+	notRead := func(st *sqlite3.SQLiteStmt) error {
+		if !st.Readonly() {
+			return modelErrorf("%s", tk.readOnlyMessage(*c, "a statement that changes the database"))
+		}
+		return nil
 	}
-	if err := db.checkFile(); err != nil {
-		return nil, err
+	err = tk.runStatement(ctx, c, db.ro, readPolicy, args.Params, args.SQL, notRead,
+		func(ctx context.Context, _ *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error {
+			var err error
+			if res, err = readRows(ctx, st, params, maxRows, tk.maxResultBytes); err != nil {
+				return err
+			}
+			res.Database = db.name
+			res.ElapsedMS = millis(time.Since(start))
+			return nil
+		})
+	return res, err
+}
+
+// runStatement runs sqlText alone on pool, under the deadline and the
+// policy's authorizer: what sqlite_query and sqlite_execute share. check
+// refuses the wrong kind of statement before anything runs; fn runs it.
+func (tk *Toolkit) runStatement(ctx context.Context, c *call, pool *sql.DB, p policy, rawParams []json.RawMessage, sqlText string,
+	check func(*sqlite3.SQLiteStmt) error,
+	fn func(ctx context.Context, sc *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error) error {
+	params, err := decodeParams(rawParams)
+	if err != nil {
+		return err
+	}
+	if err := c.db.checkFile(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, tk.cfg.Timeout)
 	defer cancel()
-	c.g = newGuard(readPolicy)
-	var res *QueryResult
-	err = withRawConn(ctx, db.ro, func(sc *sqlite3.SQLiteConn) error {
+	c.g = newGuard(p)
+	return withRawConn(ctx, pool, func(sc *sqlite3.SQLiteConn) error {
 		sc.RegisterAuthorizer(c.g.authorize)
 		start := time.Now()
-		st, err := prepareOne(sc, args.SQL)
+		st, err := prepareOne(sc, sqlText)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if !st.Readonly() {
-			return modelErrorf("%s", tk.readOnlyMessage(*c, "a statement that changes the database"))
+		if err := check(st); err != nil {
+			return err
 		}
 		if err := checkParamCount(st, params); err != nil {
 			return err
 		}
-		res, err = readRows(ctx, st, params, maxRows, tk.maxResultBytes)
-		if err != nil {
-			return err
-		}
-		res.Database = db.name
-		res.ElapsedMS = millis(time.Since(start))
-		return nil
+		return fn(ctx, sc, st, params, start)
 	})
-	return res, err
 }
 
 // checkParamCount compares placeholders and params before anything runs.
