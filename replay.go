@@ -275,7 +275,7 @@ func (a *app) replayLive(ctx context.Context, cfg *askConfig, set map[string]boo
 		step, runErr = r.Run(ctx, conv)
 		conv = step.Messages
 		res.Steps += step.Steps
-		res.Usage = addUsage(res.Usage, step.Usage)
+		res.Usage = res.Usage.Plus(step.Usage)
 		if runErr != nil {
 			break
 		}
@@ -292,11 +292,6 @@ var samplingFlagNames = map[string]bool{
 // isNudge reports a user message the loop added itself to emulate tool_choice.
 func isNudge(s string) bool {
 	return strings.HasPrefix(s, "Call ") && strings.HasSuffix(s, "now, before answering.")
-}
-
-func addUsage(a, b glm.Usage) glm.Usage {
-	return glm.Usage{PromptTokens: a.PromptTokens + b.PromptTokens, CompletionTokens: a.CompletionTokens + b.CompletionTokens,
-		TotalTokens: a.TotalTokens + b.TotalTokens, CachedTokens: a.CachedTokens + b.CachedTokens, ReasoningTokens: a.ReasoningTokens + b.ReasoningTokens}
 }
 
 // recordedError reports whether the recorded call ended in an error.

@@ -127,7 +127,7 @@ func (st *runState) step(ctx context.Context) (bool, error) {
 		return false, rerr
 	}
 	if resp != nil && resp.Usage != nil {
-		st.res.Usage = addUsage(st.res.Usage, *resp.Usage)
+		st.res.Usage = st.res.Usage.Plus(*resp.Usage)
 		st.emit(Event{Kind: EventUsage, Step: step, Usage: *resp.Usage})
 	}
 	if err != nil {
@@ -218,16 +218,6 @@ func (st *runState) recordCompletion(ctx context.Context, step int, req glm.Requ
 		return fmt.Errorf("record completion: %w", err)
 	}
 	return nil
-}
-
-func addUsage(a, b glm.Usage) glm.Usage {
-	return glm.Usage{
-		PromptTokens:     a.PromptTokens + b.PromptTokens,
-		CompletionTokens: a.CompletionTokens + b.CompletionTokens,
-		TotalTokens:      a.TotalTokens + b.TotalTokens,
-		CachedTokens:     a.CachedTokens + b.CachedTokens,
-		ReasoningTokens:  a.ReasoningTokens + b.ReasoningTokens,
-	}
 }
 
 // withoutCalls drops the tool calls of a message that will not be followed,

@@ -3,6 +3,7 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,23 +21,7 @@ import (
 // whole server (validation, middleware, result encoding) for glm-mcp's
 // read_file and a bare mcp-go echo server.
 func BenchmarkServer_ToolsCall(b *testing.B) {
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	kit, err := files.New(files.Config{Roots: []string{dir}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer kit.Close()
-	ours, err := mcpserver.New([]toolkits.Toolkit{kit}, mcpserver.Options{Logger: zerolog.New(discard{}).Level(zerolog.InfoLevel)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bare := server.NewMCPServer("echo", "1")
-	bare.AddTool(mcp.NewTool("echo", mcp.WithString("message")), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return mcp.NewToolResultText(req.GetString("message", "")), nil
-	})
+	bare, stack, ours := benchServers(b)
 	run := func(b *testing.B, s *server.MCPServer, name string, args map[string]any) {
 		msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": name, "arguments": args}})
 		b.ReportAllocs()
@@ -46,10 +31,6 @@ func BenchmarkServer_ToolsCall(b *testing.B) {
 			}
 		}
 	}
-	stack, err := mcpserver.New([]toolkits.Toolkit{echoKit{}}, mcpserver.Options{Logger: zerolog.New(discard{}).Level(zerolog.InfoLevel)})
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Run("bare-echo", func(b *testing.B) { run(b, bare, "echo", map[string]any{"message": "hello"}) })
 	// The same echo tool behind glm-mcp's stack: schema validation, logging,
 	// panic recovery, client roots and the structured-content result helper.
@@ -57,9 +38,33 @@ func BenchmarkServer_ToolsCall(b *testing.B) {
 	b.Run("read_file", func(b *testing.B) { run(b, ours, "read_file", map[string]any{"path": "hello.txt"}) })
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
+// benchServers builds the three servers the benchmarks compare: a bare
+// mcp-go server with one echo tool, the same echo tool behind glm-mcp's
+// stack, and glm-mcp with the files toolkit over a folder holding hello.txt.
+func benchServers(b *testing.B) (bare, stack, ours *server.MCPServer) {
+	b.Helper()
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	kit, err := files.New(files.Config{Roots: []string{dir}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { kit.Close() })
+	opts := mcpserver.Options{Logger: zerolog.New(io.Discard).Level(zerolog.InfoLevel)}
+	if ours, err = mcpserver.New([]toolkits.Toolkit{kit}, opts); err != nil {
+		b.Fatal(err)
+	}
+	if stack, err = mcpserver.New([]toolkits.Toolkit{echoKit{}}, opts); err != nil {
+		b.Fatal(err)
+	}
+	bare = server.NewMCPServer("echo", "1")
+	bare.AddTool(mcp.NewTool("echo", mcp.WithString("message")), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText(req.GetString("message", "")), nil
+	})
+	return bare, stack, ours
+}
 
 // echoKit is a toolkit with one echo tool, to measure the server's own cost.
 type echoKit struct{}

@@ -5,31 +5,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/glm-mcp/glm-mcp/mcpserver"
-	"github.com/glm-mcp/glm-mcp/toolkits"
-	"github.com/glm-mcp/glm-mcp/toolkits/files"
 )
 
 // BenchmarkServeStdio_ToolsCall runs sequential tools/call round trips
 // through the stdio transport over in-memory pipes.
 func BenchmarkServeStdio_ToolsCall(b *testing.B) {
-	dir := b.TempDir()
-	os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644)
-	kit, _ := files.New(files.Config{Roots: []string{dir}})
-	defer kit.Close()
-	ours, _ := mcpserver.New([]toolkits.Toolkit{kit}, mcpserver.Options{Logger: zerolog.New(io.Discard)})
-	bare := server.NewMCPServer("echo", "1")
-	bare.AddTool(mcp.NewTool("echo", mcp.WithString("message")), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return mcp.NewToolResultText(req.GetString("message", "")), nil
-	})
+	bare, stack, ours := benchServers(b)
 	run := func(b *testing.B, s *server.MCPServer, call string) {
 		inR, inW := io.Pipe()
 		outR, outW := io.Pipe()
@@ -51,7 +38,6 @@ func BenchmarkServeStdio_ToolsCall(b *testing.B) {
 		inW.Close()
 	}
 	b.Run("bare-echo", func(b *testing.B) { run(b, bare, `{"name":"echo","arguments":{"message":"hello"}}`) })
-	stack, _ := mcpserver.New([]toolkits.Toolkit{echoKit{}}, mcpserver.Options{Logger: zerolog.New(io.Discard)})
 	b.Run("glm-mcp-stack-echo", func(b *testing.B) { run(b, stack, `{"name":"echo","arguments":{"message":"hello"}}`) })
 	b.Run("read_file", func(b *testing.B) { run(b, ours, `{"name":"read_file","arguments":{"path":"hello.txt"}}`) })
 }

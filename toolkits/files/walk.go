@@ -266,8 +266,8 @@ func (w *walker) ancestorPatterns(comps []string) []gitignore.Pattern {
 	return ps
 }
 
-// files lists every file of the walk in order: a directory's own files, then
-// its subdirectories depth first.
+// units lists the directories that hold files, in walk order: a directory
+// (its own files), then its subdirectories depth first.
 func (r walkResult) units() []*dirNode {
 	var out []*dirNode
 	var rec func(n *dirNode)
