@@ -27,6 +27,12 @@ type Options struct {
 	Instructions string
 	// Logger receives one line per call; zerolog.Nop() when zero.
 	Logger zerolog.Logger
+	// ToolMiddleware wraps every tool call, outermost first, outside logging
+	// and recovery (metrics use it to see every call and its outcome).
+	ToolMiddleware []server.ToolHandlerMiddleware
+	// Hooks, when set, receives the server's lifecycle hooks (sessions) in
+	// addition to the ones mcpserver registers itself.
+	Hooks *server.Hooks
 }
 
 // New returns an MCP server hosting every tool and resource template of kits.
@@ -57,18 +63,26 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 		}
 	}
 	roots := newClientRoots(opts.Logger)
-	hooks := &server.Hooks{}
+	hooks := opts.Hooks
+	if hooks == nil {
+		hooks = &server.Hooks{}
+	}
 	hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { roots.forget(s.SessionID()) })
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithInputSchemaValidation(),
 		server.WithHooks(hooks),
+	}
+	for _, mw := range opts.ToolMiddleware {
+		serverOpts = append(serverOpts, server.WithToolHandlerMiddleware(mw))
+	}
+	serverOpts = append(serverOpts,
 		// Registered first, so it wraps everything else: it logs the outcome
 		// of every call, including panics turned into errors by recovery.
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
 		server.WithToolHandlerMiddleware(roots.middleware),
-	}
+	)
 	if len(templates) > 0 {
 		serverOpts = append(serverOpts, server.WithResourceCapabilities(false, false), server.WithResourceRecovery())
 	}
