@@ -110,19 +110,56 @@ func (a *app) parseAsk(args []string) (*askConfig, error) {
 	if !*stream {
 		cfg.NoStream = true
 	}
-	if cfg.ContinueLast {
-		if cfg.Continue != "" {
-			return nil, usageError("give --continue ID or -c, not both")
-		}
-		cfg.Continue = "last"
-	}
-	if cfg.Continue != "" && cfg.NoStore {
-		return nil, usageError("--continue needs the store; drop --no-store")
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Prompt, err = a.readPrompt(rest); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// validate checks the values every command of the loop shares (ask, chat,
+// replay), before anything starts: limits, log settings, and the request
+// parameters against GLM's ranges and the provider's profile.
+func (c *askConfig) validate() error {
+	if c.ContinueLast {
+		if c.Continue != "" && c.Continue != "last" {
+			return usageError("give --continue ID or -c, not both")
+		}
+		c.Continue = "last"
+	}
+	if c.Continue != "" && c.NoStore {
+		return usageError("--continue needs the store; drop --no-store")
+	}
+	for _, lim := range []struct {
+		name string
+		bad  bool
+	}{
+		{"--tool-concurrency", c.ToolConcurrency < 1}, {"--max-steps", c.MaxSteps < 1},
+		{"--max-tool-output", c.MaxToolOutput < 1}, {"--tool-timeout", c.ToolTimeout <= 0},
+		{"--mcp-timeout", c.MCPTimeout <= 0},
+	} {
+		if lim.bad {
+			return usageError("%s must be positive", lim.name)
+		}
+	}
+	if _, err := c.newLogger(io.Discard); err != nil {
+		return err
+	}
+	if _, err := c.enabled(); err != nil {
+		return err
+	}
+	profile, err := glm.LookupProfile(c.Provider)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	model := c.Model
+	if model == "" {
+		model = profile.Model
+	}
+	_, err = c.template(model, profile)
+	return err
 }
 
 // register adds the flags ask and replay share. It returns --stream's value.
@@ -135,20 +172,9 @@ func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "override the provider's base URL (the profile's capabilities stay)")
 	fs.StringVar(&cfg.Model, "model", "", "model id (default: the provider's, glm-4.7)")
 	fs.StringVar(&cfg.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (default: the provider's, e.g. ZAI_API_KEY)")
-	fs.Var(&cfg.MaxTokens, "max-tokens", "max_tokens (1-131072)")
-	fs.Var(&cfg.MaxCompletionTokens, "max-completion-tokens", "max_completion_tokens, reasoning included (1-131072)")
-	fs.Var(&cfg.N, "n", "number of choices (1 or more; the loop follows the first)")
-	fs.Var(&cfg.Temperature, "temperature", "sampling temperature (0-1)")
-	fs.Var(&cfg.TopP, "top-p", "nucleus sampling (0.01-1)")
-	fs.Var(&cfg.FreqPenalty, "frequency-penalty", "frequency_penalty (-2 to 2)")
-	fs.Var(&cfg.PresPenalty, "presence-penalty", "presence_penalty (-2 to 2)")
-	stream := fs.Bool("stream", true, "stream the answer (--no-stream or --stream=false to wait for it whole)")
-	fs.BoolVar(&cfg.NoStream, "no-stream", false, "wait for each answer whole instead of streaming")
+	stream := cfg.registerRequest(fs)
 	fs.StringVar(&cfg.ToolChoice, "tool-choice", "", "auto, none, required, or a tool name (emulated where the endpoint takes only auto)")
 	fs.BoolVar(&cfg.ParallelToolCalls, "parallel-tool-calls", true, "let the model call several tools at once, run concurrently")
-	fs.StringVar(&cfg.ResponseFormat, "response-format", "", "text, json_object, or @schema.json for a JSON schema")
-	fs.StringVar(&cfg.Thinking, "thinking", "", "enabled or disabled (GLM thinks by default)")
-	fs.Var(&cfg.Stop, "stop", "a stop sequence (repeatable where the provider allows)")
 	fs.IntVar(&cfg.ToolConcurrency, "tool-concurrency", 8, "most tool calls running at once")
 	fs.IntVar(&cfg.MaxSteps, "max-steps", 20, "most completion calls in one run")
 	fs.DurationVar(&cfg.ToolTimeout, "tool-timeout", 60*time.Second, "time limit of one tool call")
@@ -157,6 +183,24 @@ func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	fs.BoolVar(&cfg.Yes, "yes", false, "run tools that are not read-only without asking")
 	fs.BoolVar(&cfg.JSON, "json", false, "print one JSON event per line instead of text")
 	fs.StringVar(&cfg.DB, "db", "", "transcript database (default $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db)")
+	return stream
+}
+
+// registerRequest adds the flags of the request's parameters. It returns
+// --stream's value.
+func (c *askConfig) registerRequest(fs *flag.FlagSet) *bool {
+	fs.Var(&c.MaxTokens, "max-tokens", "max_tokens (1-131072)")
+	fs.Var(&c.MaxCompletionTokens, "max-completion-tokens", "max_completion_tokens, reasoning included (1-131072)")
+	fs.Var(&c.N, "n", "number of choices (1 or more; the loop follows the first)")
+	fs.Var(&c.Temperature, "temperature", "sampling temperature (0-1)")
+	fs.Var(&c.TopP, "top-p", "nucleus sampling (0.01-1)")
+	fs.Var(&c.FreqPenalty, "frequency-penalty", "frequency_penalty (-2 to 2)")
+	fs.Var(&c.PresPenalty, "presence-penalty", "presence_penalty (-2 to 2)")
+	stream := fs.Bool("stream", true, "stream the answer (--no-stream or --stream=false to wait for it whole)")
+	fs.BoolVar(&c.NoStream, "no-stream", false, "wait for each answer whole instead of streaming")
+	fs.StringVar(&c.ResponseFormat, "response-format", "", "text, json_object, or @schema.json for a JSON schema")
+	fs.StringVar(&c.Thinking, "thinking", "", "enabled or disabled (GLM thinks by default)")
+	fs.Var(&c.Stop, "stop", "a stop sequence (repeatable where the provider allows)")
 	return stream
 }
 
@@ -236,9 +280,6 @@ func (c *askConfig) template(model string, profile glm.Profile) (glm.Request, er
 	}
 	if err := profile.Check(&check); err != nil {
 		return req, usageError("%v", err)
-	}
-	if c.ToolConcurrency < 1 || c.MaxSteps < 1 || c.MaxToolOutput < 1 || c.ToolTimeout <= 0 {
-		return req, usageError("--tool-concurrency, --max-steps, --max-tool-output and --tool-timeout must be positive")
 	}
 	return req, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -38,6 +39,7 @@ type app struct {
 	getenv  func(string) string
 	environ func() []string // the whole environment, for child processes; nil means none
 	keyEnv  string          // the variable ask took its API key from, kept from child processes
+	rend    renderer        // how a run is shown; made at the first use
 }
 
 func main() {
@@ -139,14 +141,23 @@ func (a *app) newFlagSet(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors and -h into flag.ErrHelp.
+// parseFlags parses args, turning flag errors into one-line usage errors and
+// -h into flag.ErrHelp (the usage printed once, on stdout).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return flag.ErrHelp
-		}
-		return usageError("%v (see -h)", err)
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package would print it on every error
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err == nil {
+		return nil
 	}
-	return nil
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+		return flag.ErrHelp
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		msg = "unknown flag " + name
+	}
+	return usageError("%s (see 'glm-mcp %s -h')", msg, fs.Name())
 }

@@ -17,6 +17,7 @@ import (
 // tool calls and the closing line on stderr, so that `ask ... > answer.txt`
 // keeps only the answer.
 type renderer interface {
+	prompt(text string) // a prompt put to the model (replay --live shows each)
 	event(ev bridge.Event)
 	done(d doneInfo)
 }
@@ -30,6 +31,7 @@ type doneInfo struct {
 	Error      string    `json:"error,omitempty"`
 	Elapsed    float64   `json:"elapsed_ms"`
 	start      time.Time
+	model      string
 }
 
 // textRenderer writes for a person; on a terminal each tool call is one live
@@ -124,13 +126,21 @@ func (r *textRenderer) endContentLine() {
 	}
 }
 
+func (r *textRenderer) prompt(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endReasoning()
+	r.endContentLine()
+	fmt.Fprintf(r.errw, "%s> %s%s\n", dimIf(r.tty), shorten(strings.ReplaceAll(text, "\n", " "), 200), resetIf(r.tty))
+}
+
 func (r *textRenderer) done(d doneInfo) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.endReasoning()
 	r.endContentLine()
 	if d.Error != "" {
-		fmt.Fprintf(r.errw, "glm-mcp ask: %s\n", d.Error)
+		fmt.Fprintf(r.errw, "glm-mcp: %s\n", d.Error)
 	}
 	line := fmt.Sprintf("%s · %d steps · %d tokens (%d prompt, %d completion", d.Status, d.Steps, d.Usage.TotalTokens, d.Usage.PromptTokens, d.Usage.CompletionTokens)
 	if d.Usage.ReasoningTokens > 0 {
@@ -153,6 +163,10 @@ func (r *jsonRenderer) write(v any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.enc.Encode(v)
+}
+
+func (r *jsonRenderer) prompt(text string) {
+	r.write(map[string]any{"type": "prompt", "text": text})
 }
 
 func (r *jsonRenderer) event(ev bridge.Event) {
