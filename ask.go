@@ -56,7 +56,7 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	start := time.Now()
 	r := m.runner(cfg, a.approver(cfg), a.render(cfg).event)
 	_, runErr := conv.Turn(ctx, r, cfg.Prompt)
-	return a.finishRun(ctx, cfg, conv, runErr, start)
+	return a.finishRun(ctx, cfg, m.client.Model(), conv, runErr, start)
 }
 
 // modelSetup is what a command that talks to the model builds from its
@@ -107,8 +107,8 @@ func (m *modelSetup) runner(cfg *askConfig, approve bridge.Approver, observe fun
 	return bridge.Runner{
 		Model: m.client, Catalog: m.sess.Catalog, Template: m.tmpl, ToolChoice: cfg.toolChoice(),
 		ParallelToolCalls: cfg.ParallelToolCalls, ToolConcurrency: cfg.ToolConcurrency, MaxSteps: cfg.MaxSteps,
-		ToolTimeout: cfg.ToolTimeout, MaxToolOutput: cfg.MaxToolOutput, Approve: approve,
-		Observer: observe, Logger: m.logger,
+		ToolTimeout: cfg.ToolTimeout, MaxToolOutput: cfg.MaxToolOutput, ContextWindow: cfg.ContextWindow,
+		Approve: approve, Observer: observe, Logger: m.logger,
 	}
 }
 
@@ -167,6 +167,11 @@ func (a *app) startConversation(ctx context.Context, cfg *askConfig, m *modelSet
 			return nil, usageError("--continue: %v", err)
 		}
 		opts.Prior = prior
+		if cfg.Compact {
+			var rep bridge.CompactReport
+			opts.Prior, rep = bridge.Compact(prior, 0)
+			fmt.Fprintf(a.stderr, "glm-mcp: --compact: %s\n", rep)
+		}
 		if opts.Meta.ParentID == "" {
 			opts.Meta.ParentID, opts.Meta.Relation = parent.ID, store.RelationContinue
 		}
@@ -176,8 +181,11 @@ func (a *app) startConversation(ctx context.Context, cfg *askConfig, m *modelSet
 
 // finishRun records the outcome, prints the closing line and maps the
 // outcome to an exit code.
-func (a *app) finishRun(ctx context.Context, cfg *askConfig, conv *conversation.Conversation, runErr error, start time.Time) error {
-	d := doneInfo{Status: conversation.Status(runErr), Steps: conv.Steps(), Usage: conv.Usage(), start: start, Transcript: conv.ID(), model: cfg.Model}
+func (a *app) finishRun(ctx context.Context, cfg *askConfig, model string, conv *conversation.Conversation, runErr error, start time.Time) error {
+	d := doneInfo{Status: conversation.Status(runErr), Steps: conv.Steps(), Usage: conv.Usage(), start: start, Transcript: conv.ID(), model: model}
+	if c, ok := costOf(d.Usage, model); ok {
+		d.Cost = &c
+	}
 	if runErr != nil {
 		d.Error = conversation.ErrorText(runErr)
 	}

@@ -33,6 +33,10 @@ type askConfig struct {
 	Thinking                                    string
 	Stop                                        stringList
 
+	ReasoningEffort string
+	ContextWindow   int
+	Compact         bool
+
 	ToolConcurrency int
 	MaxSteps        int
 	ToolTimeout     time.Duration
@@ -99,10 +103,7 @@ func (a *app) parseAsk(args []string) (*askConfig, error) {
 	cfg := &askConfig{}
 	fs := a.newFlagSet("ask", askSynopsis)
 	stream := cfg.register(fs)
-	fs.StringVar(&cfg.Continue, "continue", "", "continue the stored conversation ID (a unique prefix, or last)")
-	fs.BoolVar(&cfg.ContinueLast, "c", false, "continue the latest conversation")
-	fs.StringVar(&cfg.System, "system", "", "system prompt")
-	fs.BoolVar(&cfg.NoStore, "no-store", false, "keep no transcript")
+	cfg.registerConversation(fs)
 	rest, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, err
@@ -128,6 +129,12 @@ func (c *askConfig) validate() error {
 			return usageError("give --continue ID or -c, not both")
 		}
 		c.Continue = "last"
+	}
+	if c.Compact && c.Continue == "" {
+		return usageError("--compact goes with --continue ID or -c")
+	}
+	if c.ContextWindow < 0 {
+		return usageError("--context-window must be positive")
 	}
 	if c.Continue != "" && c.NoStore {
 		return usageError("--continue needs the store; drop --no-store")
@@ -175,6 +182,7 @@ func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	stream := cfg.registerRequest(fs)
 	fs.StringVar(&cfg.ToolChoice, "tool-choice", "", "auto, none, required, or a tool name (emulated where the endpoint takes only auto)")
 	fs.BoolVar(&cfg.ParallelToolCalls, "parallel-tool-calls", true, "let the model call several tools at once, run concurrently")
+	fs.IntVar(&cfg.ContextWindow, "context-window", 0, "the model's context window in tokens (default: the model table's; needed for unknown models)")
 	fs.IntVar(&cfg.ToolConcurrency, "tool-concurrency", 8, "most tool calls running at once")
 	fs.IntVar(&cfg.MaxSteps, "max-steps", 20, "most completion calls in one run")
 	fs.DurationVar(&cfg.ToolTimeout, "tool-timeout", 60*time.Second, "time limit of one tool call")
@@ -184,6 +192,16 @@ func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	fs.BoolVar(&cfg.JSON, "json", false, "print one JSON event per line instead of text")
 	fs.StringVar(&cfg.DB, "db", "", "transcript database (default $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db)")
 	return stream
+}
+
+// registerConversation adds the flags that start or continue a conversation
+// (ask and chat).
+func (c *askConfig) registerConversation(fs *flag.FlagSet) {
+	fs.StringVar(&c.Continue, "continue", "", "continue the stored conversation ID (a unique prefix, or last)")
+	fs.BoolVar(&c.ContinueLast, "c", false, "continue the latest conversation")
+	fs.StringVar(&c.System, "system", "", "system prompt")
+	fs.BoolVar(&c.NoStore, "no-store", false, "keep no transcript")
+	fs.BoolVar(&c.Compact, "compact", false, "with --continue: replace the old tool results with short notes before asking")
 }
 
 // registerRequest adds the flags of the request's parameters. It returns
@@ -200,6 +218,7 @@ func (c *askConfig) registerRequest(fs *flag.FlagSet) *bool {
 	fs.BoolVar(&c.NoStream, "no-stream", false, "wait for each answer whole instead of streaming")
 	fs.StringVar(&c.ResponseFormat, "response-format", "", "text, json_object, or @schema.json for a JSON schema")
 	fs.StringVar(&c.Thinking, "thinking", "", "enabled or disabled (GLM thinks by default)")
+	fs.StringVar(&c.ReasoningEffort, "reasoning-effort", "", "reasoning_effort where the endpoint takes it (e.g. low, medium, high)")
 	fs.Var(&c.Stop, "stop", "a stop sequence (repeatable where the provider allows)")
 	return stream
 }
@@ -248,6 +267,7 @@ func (c *askConfig) template(model string, profile glm.Profile) (glm.Request, er
 	req := glm.Request{
 		Model: model, Stream: !c.NoStream, MaxTokens: c.MaxTokens.v, MaxCompletionTokens: c.MaxCompletionTokens.v, N: c.N.v,
 		Temperature: c.Temperature.v, TopP: c.TopP.v, FrequencyPenalty: c.FreqPenalty.v, PresencePenalty: c.PresPenalty.v, Stop: c.Stop,
+		ReasoningEffort: c.ReasoningEffort,
 	}
 	if c.Thinking != "" {
 		req.Thinking = &glm.Thinking{Type: c.Thinking}

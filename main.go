@@ -13,7 +13,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
+
+	"github.com/glm-mcp/glm-mcp/term"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3"; builds
@@ -40,18 +43,60 @@ type app struct {
 	environ func() []string // the whole environment, for child processes; nil means none
 	keyEnv  string          // the variable ask took its API key from, kept from child processes
 	rend    renderer        // how a run is shown; made at the first use
+	tio     *term.IO        // the terminal's one owner; made at the first use
+	cancel  context.CancelFunc
+
+	mu       sync.Mutex
+	onSignal func(os.Signal) // who gets Ctrl-C and SIGTERM now; nil: cancel the command
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // the first Ctrl-C cancels the run; a second one ends the process
-	}()
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, cancel: cancel}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go a.dispatchSignals(ctx, sigs)
 	code := a.run(ctx, os.Args[1:])
-	stop()
 	os.Exit(code)
+}
+
+// dispatchSignals gives Ctrl-C and SIGTERM to whoever asked for them (a chat
+// turn), else cancels the command's context; a signal after that ends the
+// process at once.
+func (a *app) dispatchSignals(ctx context.Context, sigs <-chan os.Signal) {
+	for sig := range sigs {
+		a.mu.Lock()
+		handler := a.onSignal
+		a.mu.Unlock()
+		switch {
+		case handler != nil:
+			handler(sig)
+		case ctx.Err() == nil:
+			a.cancel()
+		default:
+			os.Exit(exitInterrupted)
+		}
+	}
+}
+
+// onInterrupt routes Ctrl-C and SIGTERM to fn until the returned stop is called.
+func (a *app) onInterrupt(fn func(os.Signal)) (stop func()) {
+	a.mu.Lock()
+	a.onSignal = fn
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		a.onSignal = nil
+		a.mu.Unlock()
+	}
+}
+
+// terminate cancels the command's context (the process is asked to stop).
+func (a *app) terminate() {
+	if a.cancel != nil {
+		a.cancel()
+	}
 }
 
 const usageText = `glm-mcp gives GLM-4.7 and MCP-aware editors fast, safe access to local data.
@@ -59,6 +104,7 @@ const usageText = `glm-mcp gives GLM-4.7 and MCP-aware editors fast, safe access
 Usage:
   glm-mcp serve [flags]           serve the files, sqlite and http toolkits over MCP (stdio, or --http)
   glm-mcp ask [flags] PROMPT      ask GLM-4.7 with the toolkits attached as tools
+  glm-mcp chat [flags]            an interactive session with the same tools (Ctrl-D leaves)
   glm-mcp transcripts list|show|export|rm   inspect stored transcripts
   glm-mcp replay ID [--live]      run a stored transcript's tool calls again (or re-ask the model) and compare
   glm-mcp tools [flags]           print the tool catalogue (--format mcp|openai)
@@ -83,6 +129,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.ask(ctx, rest)
 	case "replay":
 		err = a.replay(ctx, rest)
+	case "chat":
+		err = a.chat(ctx, rest)
 	case "transcripts":
 		err = a.transcripts(ctx, rest)
 	case "version", "--version", "-version":
@@ -122,10 +170,16 @@ func buildVersion() string {
 	return version
 }
 
-// usageError wraps a message as a usage error (exit code 2).
+// usageError is an error in the command line (exit 2); errors.Is matches it
+// with errUsage. Its text is the message alone.
 func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+	return &cmdLineError{msg: fmt.Sprintf(format, args...)}
 }
+
+type cmdLineError struct{ msg string }
+
+func (e *cmdLineError) Error() string        { return e.msg }
+func (e *cmdLineError) Is(target error) bool { return target == errUsage }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting and
 // prints help to stdout on -h.

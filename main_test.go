@@ -35,7 +35,7 @@ func TestApp_Run(t *testing.T) {
 		{"version", []string{"version"}, nil, exitOK, "glm-mcp ", ""},
 		{"serve help", []string{"serve", "-h"}, nil, exitOK, "--http-token-env", ""},
 		{"tools help", []string{"tools", "--help"}, nil, exitOK, "--format", ""},
-		{"unknown flag", []string{"serve", "--nope"}, nil, exitUsage, "", "flag provided but not defined: -nope"},
+		{"unknown flag", []string{"serve", "--nope"}, nil, exitUsage, "", "unknown flag -nope (see 'glm-mcp serve -h')\n"},
 		{"unknown toolkit", []string{"serve", "--toolkits", "files,ftp"}, nil, exitUsage, "", `unknown toolkit "ftp"`},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, nil, exitUsage, "", "--log-level"},
 		{"non-loopback http needs a token", []string{"serve", "--http", "0.0.0.0:0"}, nil, exitUsage, "", "bearer token"},

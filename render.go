@@ -18,6 +18,7 @@ import (
 // keeps only the answer.
 type renderer interface {
 	prompt(text string) // a prompt put to the model (replay --live shows each)
+	note(text string)   // a line about the run: chat's footer, a cancelled turn
 	event(ev bridge.Event)
 	done(d doneInfo)
 }
@@ -28,6 +29,7 @@ type doneInfo struct {
 	Transcript string    `json:"transcript,omitempty"`
 	Steps      int       `json:"steps"`
 	Usage      glm.Usage `json:"usage"`
+	Cost       *float64  `json:"cost_usd,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	Elapsed    float64   `json:"elapsed_ms"`
 	start      time.Time
@@ -134,6 +136,14 @@ func (r *textRenderer) prompt(text string) {
 	fmt.Fprintf(r.errw, "%s> %s%s\n", dimIf(r.tty), shorten(strings.ReplaceAll(text, "\n", " "), 200), resetIf(r.tty))
 }
 
+func (r *textRenderer) note(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endReasoning()
+	r.endContentLine()
+	fmt.Fprintf(r.errw, "%s%s%s\n", dimIf(r.tty), text, resetIf(r.tty))
+}
+
 func (r *textRenderer) done(d doneInfo) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -142,11 +152,7 @@ func (r *textRenderer) done(d doneInfo) {
 	if d.Error != "" {
 		fmt.Fprintf(r.errw, "glm-mcp: %s\n", d.Error)
 	}
-	line := fmt.Sprintf("%s · %d steps · %d tokens (%d prompt, %d completion", d.Status, d.Steps, d.Usage.TotalTokens, d.Usage.PromptTokens, d.Usage.CompletionTokens)
-	if d.Usage.ReasoningTokens > 0 {
-		line += fmt.Sprintf(", %d reasoning", d.Usage.ReasoningTokens)
-	}
-	line += ") · " + fmtDur(time.Since(d.start))
+	line := fmt.Sprintf("%s · %d steps · %s · %s", d.Status, d.Steps, usageLine(d.Usage, d.model), fmtDur(time.Since(d.start)))
 	if d.Transcript != "" {
 		line += " · transcript " + d.Transcript
 	}
@@ -167,6 +173,10 @@ func (r *jsonRenderer) write(v any) {
 
 func (r *jsonRenderer) prompt(text string) {
 	r.write(map[string]any{"type": "prompt", "text": text})
+}
+
+func (r *jsonRenderer) note(text string) {
+	r.write(map[string]any{"type": "note", "text": text})
 }
 
 func (r *jsonRenderer) event(ev bridge.Event) {

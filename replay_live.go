@@ -63,7 +63,7 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 			break
 		}
 	}
-	return a.finishRun(ctx, &cfg.askConfig, conv, runErr, start)
+	return a.finishRun(ctx, &cfg.askConfig, m.client.Model(), conv, runErr, start)
 }
 
 // isNudge reports a user message the loop added itself to emulate tool_choice.

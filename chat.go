@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/glm-mcp/glm-mcp/conversation"
+	"github.com/glm-mcp/glm-mcp/store"
+	"github.com/glm-mcp/glm-mcp/term"
+)
+
+const chatSynopsis = `chat [ask's flags] [--continue ID | -c]
+
+An interactive session with the same loop, tools, flags and store as ask: one
+transcript per session, every turn recorded as it happens. Type /help for the
+slash commands. Ctrl-C stops the turn (not the session); Ctrl-C at an empty
+prompt, or Ctrl-D, leaves. Without a terminal, each line of stdin is one turn.`
+
+// parseChat reads chat's flags: ask's, without a prompt.
+func (a *app) parseChat(args []string) (*askConfig, error) {
+	cfg := &askConfig{}
+	fs := a.newFlagSet("chat", chatSynopsis)
+	stream := cfg.register(fs)
+	cfg.registerConversation(fs)
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, usageError("chat takes no prompt on the command line (type it at the prompt, or use ask)")
+	}
+	cfg.NoStream = cfg.NoStream || !*stream
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// chatSession is one `glm-mcp chat`: the model, the tools, the store, the
+// conversation of the moment and the terminal.
+type chatSession struct {
+	app  *app
+	cfg  *askConfig
+	m    *modelSetup
+	st   *store.Store
+	conv *conversation.Conversation
+	io   *term.IO
+	rend renderer
+}
+
+func (a *app) chat(ctx context.Context, args []string) error {
+	cfg, err := a.parseChat(args)
+	if err != nil {
+		return err
+	}
+	m, err := a.setupModel(ctx, cfg, "chat")
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	conv, err := a.startConversation(ctx, cfg, m, st, store.TranscriptMeta{})
+	if err != nil {
+		return err
+	}
+	s := &chatSession{app: a, cfg: cfg, m: m, st: st, conv: conv, io: a.terminal(), rend: a.render(cfg)}
+	s.io.SetHistory(a.historyPath())
+	defer s.io.Close()
+	if s.io.IsTerminal() {
+		fmt.Fprintf(a.stderr, "glm-mcp chat · %s via %s · %d tools · /help for commands · Ctrl-D leaves\n",
+			m.client.Model(), m.client.Profile().Name, len(m.sess.Catalog.Names()))
+	}
+	loopErr := s.loop(ctx)
+	if err := s.conv.Finish(ctx, nil); err != nil {
+		fmt.Fprintf(a.stderr, "glm-mcp chat: saving the transcript's status: %v\n", err)
+	}
+	if id := s.conv.ID(); id != "" && s.io.IsTerminal() {
+		fmt.Fprintf(a.stderr, "transcript %s · %s\n", id, usageLine(s.conv.Usage(), s.cfg.Model, s.m.client.Model()))
+	}
+	return loopErr
+}
+
+// maxChatTurns bounds a session (a script of turns included).
+const maxChatTurns = 100000
+
+// loop reads prompts until the user leaves. Without a terminal, a failed
+// turn ends the session with its exit code, as a script would want.
+func (s *chatSession) loop(ctx context.Context) error {
+	for range maxChatTurns {
+		line, err := s.io.ReadLine(ctx, "› ")
+		switch {
+		case errors.Is(err, term.ErrInterrupt) && strings.TrimSpace(line) == "", errors.Is(err, io.EOF):
+			return nil
+		case errors.Is(err, term.ErrInterrupt):
+			continue
+		case err != nil:
+			return err
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "/") {
+			quit, err := s.command(ctx, line)
+			if err != nil {
+				s.rend.note("glm-mcp chat: " + err.Error())
+			}
+			if quit {
+				return nil
+			}
+			continue
+		}
+		if err := s.turn(ctx, line); err != nil {
+			if !s.io.IsTerminal() {
+				return &exitCodeError{code: exitCode(err), err: errShown}
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// turn puts one prompt to the model. Ctrl-C (SIGINT) cancels this turn
+// only; SIGTERM cancels it and then the session.
+func (s *chatSession) turn(ctx context.Context, prompt string) error {
+	turnCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := s.app.onInterrupt(func(sig os.Signal) {
+		cancel()
+		if sig == syscall.SIGTERM {
+			s.app.terminate()
+		}
+	})
+	defer stop()
+	start := time.Now()
+	before := s.conv.Usage()
+	r := s.m.runner(s.cfg, s.app.approver(s.cfg), s.rend.event)
+	_, err := s.conv.Turn(turnCtx, r, prompt)
+	status := conversation.Status(err)
+	if errors.Is(err, context.Canceled) {
+		if merr := s.conv.MarkCancelled(ctx); merr != nil {
+			s.rend.note("glm-mcp chat: " + merr.Error())
+		}
+		s.rend.note("⏹ turn cancelled; the conversation goes on")
+	} else if err != nil {
+		s.rend.note("glm-mcp chat: " + conversation.ErrorText(err))
+	}
+	s.rend.note(s.footer(status, usageMinus(s.conv.Usage(), before), time.Since(start)))
+	return err
+}
+
+// footer is the short line after each turn: status, tokens, how full the
+// model's window is, cost and time.
+func (s *chatSession) footer(status string, u glmUsage, d time.Duration) string {
+	parts := []string{status, fmt.Sprintf("%d tokens (%d in, %d out)", u.TotalTokens, u.PromptTokens, u.CompletionTokens)}
+	if w := contextLine(s.conv.LastPromptTokens(), s.m.client.Model(), s.cfg); w != "" {
+		parts = append(parts, w)
+	}
+	if c := costLine(u, s.m.client.Model()); c != "" {
+		parts = append(parts, c)
+	}
+	parts = append(parts, fmtDur(d))
+	return strings.Join(parts, " · ")
+}
+
+// historyPath is where chat keeps its input history:
+// $XDG_STATE_HOME/glm-mcp/chat_history (~/.local/state/...).
+func (a *app) historyPath() string {
+	dir := a.getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home := a.getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "glm-mcp", "chat_history")
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
+	"github.com/glm-mcp/glm-mcp/conversation"
+	"github.com/glm-mcp/glm-mcp/store"
+)
+
+// chatCommand is one slash command of chat.
+type chatCommand struct {
+	name, args, help string
+	run              func(s *chatSession, ctx context.Context, arg string) (quit bool, err error)
+}
+
+// chatCommands lists the slash commands in the order /help shows them.
+var chatCommands []chatCommand
+
+func init() { // set here, since /help refers to the list itself
+	chatCommands = []chatCommand{
+		{"/help", "", "this list", (*chatSession).cmdHelp},
+		{"/tools", "", "the tools on offer", (*chatSession).cmdTools},
+		{"/model", "NAME", "use another model from the next turn", (*chatSession).cmdModel},
+		{"/thinking", "enabled|disabled", "turn the model's thinking on or off from the next turn", (*chatSession).cmdThinking},
+		{"/system", "TEXT", "set the system prompt", (*chatSession).cmdSystem},
+		{"/clear", "", "start a new conversation (a new transcript)", (*chatSession).cmdClear},
+		{"/resume", "ID", "continue a stored conversation (a prefix, or last)", (*chatSession).cmdResume},
+		{"/usage", "", "tokens, cost and how full the model's window is", (*chatSession).cmdUsage},
+		{"/compact", "", "replace old tool results with short notes to free the window", (*chatSession).cmdCompact},
+		{"/export", "json|markdown|openai", "print this conversation's transcript", (*chatSession).cmdExport},
+		{"/exit", "", "leave (Ctrl-D does too)", func(*chatSession, context.Context, string) (bool, error) { return true, nil }},
+	}
+}
+
+// command runs a slash command line.
+func (s *chatSession) command(ctx context.Context, line string) (quit bool, err error) {
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	for _, c := range chatCommands {
+		if c.name == name || name == "/quit" && c.name == "/exit" {
+			return c.run(s, ctx, arg)
+		}
+	}
+	return false, fmt.Errorf("unknown command %s (/help lists them)", name)
+}
+
+func (s *chatSession) say(format string, args ...any) {
+	fmt.Fprintf(s.app.stdout, format+"\n", args...)
+}
+
+func (s *chatSession) cmdHelp(context.Context, string) (bool, error) {
+	for _, c := range chatCommands {
+		s.say("  %-28s %s", strings.TrimSpace(c.name+" "+c.args), c.help)
+	}
+	s.say("  %-28s %s", "Ctrl-C", "stop the turn; at an empty prompt, leave")
+	s.say("  %-28s %s", "a line ending in \\", "continue the prompt on the next line")
+	return false, nil
+}
+
+func (s *chatSession) cmdTools(context.Context, string) (bool, error) {
+	for _, ft := range s.m.sess.Catalog.FunctionTools() {
+		s.say("  %-24s %s", ft.Function.Name, shorten(firstLineOf(ft.Function.Description), 90))
+	}
+	return false, nil
+}
+
+func (s *chatSession) cmdModel(_ context.Context, arg string) (bool, error) {
+	if arg == "" {
+		s.say("model: %s", s.m.tmpl.Model)
+		return false, nil
+	}
+	next := s.m.tmpl
+	next.Model = arg
+	check := next
+	check.Messages = []glm.Message{{Role: glm.RoleUser, Content: "x"}}
+	if err := check.Validate(); err != nil {
+		return false, err
+	}
+	s.m.tmpl = next
+	s.cfg.Model = arg
+	s.say("model: %s from the next turn", arg)
+	return false, nil
+}
+
+func (s *chatSession) cmdThinking(_ context.Context, arg string) (bool, error) {
+	switch arg {
+	case "enabled", "on":
+		s.m.tmpl.Thinking = &glm.Thinking{Type: "enabled"}
+	case "disabled", "off":
+		s.m.tmpl.Thinking = &glm.Thinking{Type: "disabled"}
+	default:
+		return false, fmt.Errorf("/thinking takes enabled or disabled")
+	}
+	s.say("thinking %s from the next turn", s.m.tmpl.Thinking.Type)
+	return false, nil
+}
+
+func (s *chatSession) cmdSystem(ctx context.Context, arg string) (bool, error) {
+	if arg == "" {
+		return false, fmt.Errorf("/system takes the prompt's text")
+	}
+	s.cfg.System = arg
+	return false, s.conv.SetSystem(ctx, arg)
+}
+
+// restart finishes the conversation of the moment and starts another.
+func (s *chatSession) restart(ctx context.Context, cont string) error {
+	if err := s.conv.Finish(ctx, nil); err != nil {
+		return err
+	}
+	cfg := *s.cfg
+	cfg.Continue = cont
+	conv, err := s.app.startConversation(ctx, &cfg, s.m, s.st, store.TranscriptMeta{})
+	if err != nil {
+		return err
+	}
+	s.conv = conv
+	return nil
+}
+
+func (s *chatSession) cmdClear(ctx context.Context, _ string) (bool, error) {
+	if err := s.restart(ctx, ""); err != nil {
+		return false, err
+	}
+	s.say("a new conversation")
+	return false, nil
+}
+
+func (s *chatSession) cmdResume(ctx context.Context, arg string) (bool, error) {
+	if s.st == nil {
+		return false, fmt.Errorf("/resume needs the store (chat was started with --no-store)")
+	}
+	if arg == "" {
+		arg = "last"
+	}
+	if err := s.restart(ctx, arg); err != nil {
+		return false, err
+	}
+	s.say("continuing: %d messages", len(s.conv.Messages()))
+	return false, nil
+}
+
+func (s *chatSession) cmdUsage(context.Context, string) (bool, error) {
+	u := s.conv.Usage()
+	s.say("%d turns · %d steps · %s", s.conv.Turns(), s.conv.Steps(), usageLine(u, s.cfg.Model, s.m.client.Model()))
+	if w := contextLine(s.conv.LastPromptTokens(), s.m.client.Model(), s.cfg); w != "" {
+		s.say("%s", w)
+	}
+	return false, nil
+}
+
+func (s *chatSession) cmdExport(ctx context.Context, arg string) (bool, error) {
+	if s.st == nil || s.conv.ID() == "" {
+		return false, fmt.Errorf("/export needs the store (chat was started with --no-store)")
+	}
+	t, err := s.st.Get(ctx, s.conv.ID())
+	if err != nil {
+		return false, err
+	}
+	switch arg {
+	case "", "markdown":
+		return false, t.WriteMarkdown(s.app.stdout)
+	case "json":
+		return false, writeJSON(s.app.stdout, t)
+	case "openai":
+		msgs, err := conversation.WireMessages(t)
+		if err != nil {
+			return false, err
+		}
+		return false, writeJSON(s.app.stdout, msgs)
+	}
+	return false, fmt.Errorf("/export takes json, markdown or openai")
+}
