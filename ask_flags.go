@@ -21,8 +21,10 @@ type askConfig struct {
 	toolkitConfig
 	bridgeConfig
 	logConfig
+	fileConfig
 
 	Provider, BaseURL, Model, APIKeyEnv string
+	Models                              []string // every --model given (replay --live asks each)
 
 	MaxTokens, MaxCompletionTokens, N           optInt
 	Temperature, TopP, FreqPenalty, PresPenalty optFloat
@@ -74,6 +76,23 @@ func (o *optInt) Set(s string) error {
 	return nil
 }
 
+// modelFlag is --model: the last one given is the model; replay --live asks
+// every one given.
+type modelFlag struct{ cfg *askConfig }
+
+func (m *modelFlag) String() string {
+	if m.cfg == nil {
+		return ""
+	}
+	return m.cfg.Model
+}
+
+func (m *modelFlag) Set(s string) error {
+	m.cfg.Model = s
+	m.cfg.Models = append(m.cfg.Models, s)
+	return nil
+}
+
 type optFloat struct{ v *float64 }
 
 func (o *optFloat) String() string {
@@ -108,6 +127,10 @@ func (a *app) parseAsk(args []string) (*askConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
+		return nil, err
+	}
+	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
 	if !*stream {
 		cfg.NoStream = true
 	}
@@ -173,11 +196,12 @@ func (c *askConfig) validate() error {
 func (cfg *askConfig) register(fs *flag.FlagSet) *bool {
 	cfg.toolkitConfig.register(fs)
 	cfg.bridgeConfig.register(fs)
+	cfg.fileConfig.register(fs)
 	fs.StringVar(&cfg.Level, "log-level", "warn", "log level on stderr: debug, info, warn, error, disabled")
 	fs.StringVar(&cfg.Format, "log-format", "console", "log format: json or console")
 	fs.StringVar(&cfg.Provider, "provider", "zai", "endpoint profile: zai, zai-coding, bigmodel, aimlapi, openai-compatible")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "override the provider's base URL (the profile's capabilities stay)")
-	fs.StringVar(&cfg.Model, "model", "", "model id (default: the provider's, glm-4.7)")
+	fs.Var(&modelFlag{cfg}, "model", "model id (default: the provider's, glm-4.7; replay --live takes several)")
 	fs.StringVar(&cfg.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (default: the provider's, e.g. ZAI_API_KEY)")
 	stream := cfg.registerRequest(fs)
 	fs.StringVar(&cfg.ToolChoice, "tool-choice", "", "auto, none, required, or a tool name (emulated where the endpoint takes only auto)")
@@ -243,23 +267,40 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // readPrompt joins the prompt words, or reads stdin for "-" or piped input.
+// Words and piped text together make one prompt: the words, then the text
+// (as `cat main.go | glm-mcp ask "explain"` means).
 func (a *app) readPrompt(words []string) (string, error) {
-	if len(words) == 1 && words[0] == "-" || len(words) == 0 && !isTerminal(a.stdin) {
-		b, err := io.ReadAll(io.LimitReader(a.stdin, 16<<20))
+	p := strings.TrimSpace(strings.Join(words, " "))
+	fromStdin := len(words) == 1 && words[0] == "-"
+	if fromStdin {
+		p = ""
+	}
+	var piped string
+	if fromStdin || !isTerminal(a.stdin) {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, maxPipedPrompt+1))
 		if err != nil {
 			return "", fmt.Errorf("read the prompt from stdin: %w", err)
 		}
-		if p := strings.TrimSpace(string(b)); p != "" {
-			return p, nil
+		if len(b) > maxPipedPrompt {
+			return "", usageError("the text on stdin is over %d MiB; give a file to a tool instead", maxPipedPrompt>>20)
 		}
+		piped = strings.TrimSpace(string(b))
+	}
+	switch {
+	case p != "" && piped != "":
+		return p + "\n\n" + piped, nil
+	case p != "":
+		return p, nil
+	case piped != "":
+		return piped, nil
+	case fromStdin || len(words) == 0 && !isTerminal(a.stdin):
 		return "", usageError("the prompt on stdin is empty")
 	}
-	p := strings.TrimSpace(strings.Join(words, " "))
-	if p == "" {
-		return "", usageError("give a prompt: glm-mcp ask \"what does main.go do?\" (or pipe it on stdin)")
-	}
-	return p, nil
+	return "", usageError("give a prompt: glm-mcp ask \"what does main.go do?\" (or pipe it on stdin, or use glm-mcp chat)")
 }
+
+// maxPipedPrompt is the most text read from stdin into a prompt.
+const maxPipedPrompt = 16 << 20
 
 // template builds the request parameters every step shares, checked against
 // GLM's ranges and what the provider accepts before any request is made.

@@ -33,6 +33,10 @@ func (a *app) parseChat(args []string) (*askConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
+		return nil, err
+	}
+	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
 	if len(rest) > 0 {
 		return nil, usageError("chat takes no prompt on the command line (type it at the prompt, or use ask)")
 	}
@@ -77,9 +81,9 @@ func (a *app) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	s := &chatSession{app: a, cfg: cfg, m: m, st: st, conv: conv, io: a.terminal(), rend: a.render(cfg)}
-	s.io.SetHistory(a.historyPath())
+	s.io.SetHistory(a.historyPath(), 1000)
 	defer s.io.Close()
-	if s.io.IsTerminal() {
+	if s.io.Interactive() {
 		fmt.Fprintf(a.stderr, "glm-mcp chat · %s via %s · %d tools · /help for commands · Ctrl-D leaves\n",
 			m.client.Model(), m.client.Profile().Name, len(m.sess.Catalog.Names()))
 	}
@@ -87,7 +91,7 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	if err := s.conv.Finish(ctx, nil); err != nil {
 		fmt.Fprintf(a.stderr, "glm-mcp chat: saving the transcript's status: %v\n", err)
 	}
-	if id := s.conv.ID(); id != "" && s.io.IsTerminal() {
+	if id := s.conv.ID(); id != "" && s.io.Interactive() {
 		fmt.Fprintf(a.stderr, "transcript %s · %s\n", id, usageLine(s.conv.Usage(), s.cfg.Model, s.m.client.Model()))
 	}
 	return loopErr
@@ -124,7 +128,7 @@ func (s *chatSession) loop(ctx context.Context) error {
 			continue
 		}
 		if err := s.turn(ctx, line); err != nil {
-			if !s.io.IsTerminal() {
+			if !s.io.Interactive() {
 				return &exitCodeError{code: exitCode(err), err: errShown}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/glm-mcp/glm-mcp/bridge"
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 	"github.com/glm-mcp/glm-mcp/conversation"
 	"github.com/glm-mcp/glm-mcp/store"
@@ -173,4 +174,11 @@ func (s *chatSession) cmdExport(ctx context.Context, arg string) (bool, error) {
 		return false, writeJSON(s.app.stdout, msgs)
 	}
 	return false, fmt.Errorf("/export takes json, markdown or openai")
+}
+
+func (s *chatSession) cmdCompact(context.Context, string) (bool, error) {
+	msgs, rep := bridge.Compact(s.conv.Messages(), 0)
+	s.conv.Replace(msgs)
+	s.say("%s (the transcript keeps every result whole)", rep)
+	return false, nil
 }

@@ -23,6 +23,10 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
+// IsRepeatable tells the configuration file that an array sets this flag
+// once per element.
+func (s *stringList) IsRepeatable() bool { return true }
+
 // allToolkits names the toolkits in the order they are offered.
 var allToolkits = []string{"files", "sqlite", "http"}
 

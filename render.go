@@ -141,7 +141,9 @@ func (r *textRenderer) note(text string) {
 	defer r.mu.Unlock()
 	r.endReasoning()
 	r.endContentLine()
-	fmt.Fprintf(r.errw, "%s%s%s\n", dimIf(r.tty), text, resetIf(r.tty))
+	if text != "" {
+		fmt.Fprintf(r.errw, "%s%s%s\n", dimIf(r.tty), text, resetIf(r.tty))
+	}
 }
 
 func (r *textRenderer) done(d doneInfo) {
@@ -176,6 +178,9 @@ func (r *jsonRenderer) prompt(text string) {
 }
 
 func (r *jsonRenderer) note(text string) {
+	if text == "" {
+		return
+	}
 	r.write(map[string]any{"type": "note", "text": text})
 }
 

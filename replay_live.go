@@ -5,16 +5,84 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/bridge"
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 	"github.com/glm-mcp/glm-mcp/conversation"
 	"github.com/glm-mcp/glm-mcp/store"
 )
 
+// liveSummary is one live replay with one model, for the side-by-side table.
+type liveSummary struct {
+	Transcript, Model, Status, Answer, NewID string
+	Calls                                    int
+	Usage                                    glm.Usage
+	Elapsed                                  time.Duration
+}
+
+// replayLiveAll re-asks every transcript with each --model (or the recorded
+// model) and, with more than one model, prints a side-by-side summary.
+func (a *app) replayLiveAll(ctx context.Context, cfg *replayConfig, in *replayInputs) error {
+	models := cfg.Models
+	if len(models) == 0 {
+		models = []string{""}
+	}
+	var sums []liveSummary
+	var firstErr error
+	for _, item := range in.items {
+		for _, model := range models {
+			run := *cfg
+			if model != "" {
+				run.Model, run.set = model, withFlag(cfg.set, "model")
+			}
+			sum, err := a.replayLive(ctx, &run, in.st, item)
+			sums = append(sums, sum)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if ctx.Err() != nil {
+				return firstErr
+			}
+		}
+	}
+	if len(models) > 1 {
+		a.liveTable(sums)
+	}
+	return firstErr
+}
+
+func withFlag(set map[string]bool, name string) map[string]bool {
+	out := map[string]bool{name: true}
+	for k := range set {
+		out[k] = true
+	}
+	return out
+}
+
+// liveTable prints the models side by side: status, calls, tokens, cost,
+// time and the start of each answer.
+func (a *app) liveTable(sums []liveSummary) {
+	fmt.Fprintln(a.stdout)
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRANSCRIPT\tMODEL\tSTATUS\tCALLS\tTOKENS\tCOST\tTIME\tNEW\tANSWER")
+	for _, s := range sums {
+		cost := costLine(s.Usage, s.Model)
+		if cost == "" {
+			cost = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", shorten(s.Transcript, 12), s.Model, s.Status, s.Calls, s.Usage.TotalTokens,
+			cost, fmtDur(s.Elapsed), shorten(s.NewID, 12), shorten(strings.Join(strings.Fields(s.Answer), " "), 50))
+	}
+	tw.Flush()
+}
+
 // replayLive asks the model again, prompt by prompt, and stores the new run
-// as a transcript linked to the original.
-func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store, t *store.Transcript) error {
+// as a transcript linked to the original (when the original is in the store).
+func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store, item replayItem) (liveSummary, error) {
+	t := item.t
+	sum := liveSummary{Transcript: t.ID}
 	if !cfg.set["provider"] && t.Provider != "" {
 		cfg.Provider = t.Provider
 	}
@@ -30,25 +98,33 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 	}
 	msgs, err := conversation.WireMessages(t)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	if !cfg.set["system"] && len(msgs) > 0 && msgs[0].Role == glm.RoleSystem {
 		cfg.System = msgs[0].Content
 	}
+	if err := a.applyRecordedTools(ctx, cfg, t); err != nil {
+		return sum, err
+	}
 	m, err := a.setupModel(ctx, &cfg.askConfig, "replay")
 	if err != nil {
-		return err
+		return sum, err
 	}
 	defer m.Close()
+	sum.Model = m.client.Model()
 	if len(t.Params) > 0 && !anySet(cfg.set, samplingFlagNames) {
 		if err := json.Unmarshal(t.Params, &m.tmpl); err != nil {
-			return fmt.Errorf("transcript %s: recorded parameters: %w", t.ID, err)
+			return sum, fmt.Errorf("transcript %s: recorded parameters: %w", t.ID, err)
 		}
 		m.tmpl.Model, m.tmpl.Messages = m.client.Model(), nil
 	}
-	conv, err := a.startConversation(ctx, &cfg.askConfig, m, st, store.TranscriptMeta{Title: t.Title, ParentID: t.ID, Relation: store.RelationReplay})
+	meta := store.TranscriptMeta{Title: t.Title}
+	if item.source == "store" {
+		meta.ParentID, meta.Relation = t.ID, store.RelationReplay
+	}
+	conv, err := a.startConversation(ctx, &cfg.askConfig, m, st, meta)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	start := time.Now()
 	rend := a.render(&cfg.askConfig)
@@ -59,11 +135,19 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 			continue
 		}
 		rend.prompt(msg.Content)
-		if _, runErr = conv.Turn(ctx, r, msg.Content); runErr != nil {
+		var res *bridge.Result
+		if res, runErr = conv.Turn(ctx, r, msg.Content); res != nil {
+			sum.Answer = res.Answer
+		}
+		if runErr != nil {
 			break
 		}
 	}
-	return a.finishRun(ctx, &cfg.askConfig, m.client.Model(), conv, runErr, start)
+	for _, msg := range conv.Messages() {
+		sum.Calls += len(msg.ToolCalls)
+	}
+	sum.Status, sum.Usage, sum.Elapsed, sum.NewID = conversation.Status(runErr), conv.Usage(), time.Since(start), conv.ID()
+	return sum, a.finishRun(ctx, &cfg.askConfig, m.client.Model(), conv, runErr, start)
 }
 
 // isNudge reports a user message the loop added itself to emulate tool_choice.

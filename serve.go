@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/glm-mcp/glm-mcp/mcpserver"
 )
@@ -12,14 +17,20 @@ type serveConfig struct {
 	logConfig
 	HTTPAddr     string
 	HTTPTokenEnv string
-	token        string // the value of $HTTPTokenEnv; never logged
+	HTTPMaxBody  int64
+	// ShutdownTimeout bounds how long calls in flight may finish after SIGTERM.
+	ShutdownTimeout time.Duration
+	token           string // the value of $HTTPTokenEnv; never logged
 }
 
 const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--http ADDR [--http-token-env VAR]]
-       [--log-level LEVEL] [--log-format json|console]
+       [--http-max-body BYTES] [--shutdown-timeout DUR] [--log-level LEVEL] [--log-format json|console]
 
 Serves the toolkits over MCP: newline-delimited JSON-RPC on stdin/stdout (what
-editors spawn), or Streamable HTTP at http://ADDR/mcp with --http. Logs go to stderr.`
+editors spawn), or Streamable HTTP at http://ADDR/mcp with --http, with
+GET /healthz (503 while draining) and GET /metrics (Prometheus, behind the
+token). On SIGTERM the HTTP server stops accepting and lets calls in flight
+finish. Logs go to stderr.`
 
 // parseServe reads serve's flags into a validated configuration.
 func (a *app) parseServe(args []string) (serveConfig, error) {
@@ -30,6 +41,8 @@ func (a *app) parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&cfg.Format, "log-format", "console", "log format on stderr: json or console")
 	fs.StringVar(&cfg.HTTPAddr, "http", "", "serve Streamable HTTP on ADDR (host:port) instead of stdio")
 	fs.StringVar(&cfg.HTTPTokenEnv, "http-token-env", "", "environment variable holding the bearer token HTTP clients must send (required off loopback)")
+	fs.Int64Var(&cfg.HTTPMaxBody, "http-max-body", mcpserver.DefaultMaxBody, "largest HTTP request body accepted, in bytes (larger: 413)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", mcpserver.DefaultShutdownTimeout, "on SIGTERM, how long HTTP calls in flight may take to finish")
 	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
@@ -45,7 +58,13 @@ func (a *app) parseServe(args []string) (serveConfig, error) {
 		}
 	}
 	if cfg.HTTPAddr != "" && cfg.token == "" && !mcpserver.IsLoopbackAddr(cfg.HTTPAddr) {
-		return cfg, usageError("%v", mcpserver.ErrTokenRequired)
+		return cfg, usageError("%v: name its variable with --http-token-env", mcpserver.ErrTokenRequired)
+	}
+	if cfg.HTTPMaxBody <= 0 {
+		return cfg, usageError("--http-max-body must be positive")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		return cfg, usageError("--shutdown-timeout must be positive")
 	}
 	if _, err := cfg.enabled(); err != nil {
 		return cfg, err
@@ -68,12 +87,27 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer kits.Close()
-	srv, err := mcpserver.New(kits.kits, mcpserver.Options{Name: "glm-mcp", Version: buildVersion(), Logger: logger})
+	opts := mcpserver.Options{Name: "glm-mcp", Version: buildVersion(), Logger: logger}
+	var metrics *mcpserver.Metrics
+	if cfg.HTTPAddr != "" {
+		metrics = mcpserver.NewMetrics()
+		opts.Hooks = &server.Hooks{}
+		metrics.AddHooks(opts.Hooks)
+		opts.ToolMiddleware = []server.ToolHandlerMiddleware{metrics.Middleware()}
+	}
+	srv, err := mcpserver.New(kits.kits, opts)
 	if err != nil {
 		return err
 	}
 	if cfg.HTTPAddr != "" {
-		return mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{Addr: cfg.HTTPAddr, Token: cfg.token}, logger)
+		err := mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{
+			Addr: cfg.HTTPAddr, Token: cfg.token, MaxBody: cfg.HTTPMaxBody,
+			ShutdownTimeout: cfg.ShutdownTimeout, Metrics: metrics,
+		}, logger)
+		if errors.Is(err, mcpserver.ErrShutdownTimeout) {
+			return fmt.Errorf("%w (raise --shutdown-timeout to wait longer)", err)
+		}
+		return err
 	}
 	return mcpserver.ServeStdio(ctx, srv, a.stdin, a.stdout, logger)
 }

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
+	"github.com/glm-mcp/glm-mcp/config"
+	"github.com/glm-mcp/glm-mcp/term"
 )
 
 // render returns the run's renderer, made once per process: text for a
@@ -24,58 +24,63 @@ func (a *app) render(cfg *askConfig) renderer {
 	return a.rend
 }
 
-// approver asks on a terminal before a tool that is not read-only runs;
-// without a terminal it refuses, unless --yes.
+// terminal is the process's one owner of the terminal: only it reads stdin
+// for prompts and approvals.
+func (a *app) terminal() *term.IO {
+	if a.tio == nil {
+		a.tio = term.New(a.stdin, a.stdout, a.stderr, a.getenv)
+	}
+	return a.tio
+}
+
+// approver decides on a tool that is not read-only: the configuration's
+// [approval] deny and allow globs first, then --yes, then the user, asked
+// through the terminal's one reader; without a terminal the call is refused.
 func (a *app) approver(cfg *askConfig) bridge.Approver {
-	if cfg.Yes {
-		return func(context.Context, *bridge.Tool, string) (bool, string) { return true, "" }
-	}
-	if !isTerminal(a.stdin) || !isTerminal(a.stderr) {
-		return nil // the runner refuses, saying how to allow it
-	}
-	var mu sync.Mutex
-	var once sync.Once
-	lines := make(chan string, 8)
-	readLines := func() { // started at the first prompt, then one reader for the run
-		in := bufio.NewReader(a.stdin)
-		for {
-			line, err := in.ReadString('\n')
-			if err != nil {
-				close(lines)
-				return
-			}
-			lines <- line
-		}
-	}
+	rules := cfg.fileConfig.approval()
+	var mu sync.Mutex // one question at a time, however many calls run
 	return func(ctx context.Context, t *bridge.Tool, args string) (bool, string) {
+		switch rules.Decide(t.Name) {
+		case config.Deny:
+			return false, fmt.Sprintf("not run: the configuration's [approval] deny list refuses %s", t.Name)
+		case config.Allow:
+			return true, ""
+		}
+		if cfg.Yes {
+			return true, ""
+		}
+		tio := a.terminal()
+		if !tio.Interactive() {
+			return false, fmt.Sprintf("not run: %s is not read-only and there is no terminal to ask the user; "+
+				"the user can allow it with --yes or an [approval] allow rule", t.Name)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if ctx.Err() != nil {
 			return false, "not run: the run was cancelled"
 		}
-		once.Do(func() { go readLines() })
+		a.render(cfg).note("") // end any streamed line first
 		// The whole arguments: what would run must not hide behind a cut.
-		fmt.Fprintf(a.stderr, "\nAllow %s (from %s; it is not read-only) with these arguments?\n%s\n[y/N] ", t.Name, t.Server.Name, args)
-		select {
-		case line := <-lines:
-			if ans := strings.ToLower(strings.TrimSpace(line)); ans == "y" || ans == "yes" {
-				return true, ""
-			}
-		case <-ctx.Done():
-			fmt.Fprintln(a.stderr)
+		q := fmt.Sprintf("Allow %s (from %s; it is not read-only) with these arguments?\n%s\n", t.Name, t.Server.Name, args)
+		ok, err := tio.Confirm(ctx, q)
+		switch {
+		case ctx.Err() != nil:
 			return false, "not run: the run was cancelled while waiting for the user's approval"
+		case err != nil:
+			return false, fmt.Sprintf("not run: the user's approval could not be read: %v", err)
+		case !ok:
+			return false, fmt.Sprintf("not run: the user declined %s", t.Name)
 		}
-		return false, fmt.Sprintf("not run: the user declined %s", t.Name)
+		return true, ""
 	}
 }
 
 // confirm asks a yes/no question on the terminal; without one the answer is no.
-func (a *app) confirm(question string) bool {
-	if !isTerminal(a.stdin) || !isTerminal(a.stderr) {
+func (a *app) confirm(ctx context.Context, question string) bool {
+	tio := a.terminal()
+	if !tio.Interactive() {
 		return false
 	}
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
-	ans := strings.ToLower(strings.TrimSpace(line))
-	return ans == "y" || ans == "yes"
+	ok, err := tio.Confirm(ctx, question)
+	return err == nil && ok
 }

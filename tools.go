@@ -26,6 +26,13 @@ func (a *app) tools(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if bc.MCPConfig != "" && format != "openai" {
+		// serve offers only glm-mcp's own tools, but a file named here must
+		// still be there and well formed, not silently ignored.
+		if _, err := readMCPConfig(bc.MCPConfig, a.getenv); err != nil {
+			return err
+		}
+	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	switch format {

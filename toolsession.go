@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ import (
 
 // bridgeConfig holds the flags that choose which tools the model is offered.
 type bridgeConfig struct {
+	// fileServers are the configuration file's [mcp_servers]; --mcp-config's
+	// servers of the same name win.
+	fileServers  map[string]bridge.ServerConfig
 	MCPConfig    string
 	MCPTimeout   time.Duration
 	Tools        stringList
@@ -77,16 +81,16 @@ func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig
 		}
 		sess.servers = append(sess.servers, own)
 	}
-	if bc.MCPConfig != "" {
-		data, err := os.ReadFile(bc.MCPConfig)
-		if err != nil {
-			sess.Close()
-			return nil, usageError("--mcp-config: %v", err)
-		}
-		cfg, err := bridge.ParseMCPConfig(data, a.getenv)
-		if err != nil {
-			sess.Close()
-			return nil, usageError("--mcp-config %s: %v", bc.MCPConfig, err)
+	if bc.MCPConfig != "" || len(bc.fileServers) > 0 {
+		cfg := &bridge.MCPConfig{Servers: map[string]bridge.ServerConfig{}}
+		maps.Copy(cfg.Servers, bc.fileServers)
+		if bc.MCPConfig != "" {
+			fromFile, err := readMCPConfig(bc.MCPConfig, a.getenv)
+			if err != nil {
+				sess.Close()
+				return nil, err
+			}
+			maps.Copy(cfg.Servers, fromFile.Servers)
 		}
 		external, errs := bridge.ConnectAll(ctx, cfg, a.childEnv(), bc.MCPTimeout)
 		for _, err := range errs {
@@ -105,6 +109,19 @@ func (a *app) openTools(ctx context.Context, tk *toolkitConfig, bc *bridgeConfig
 		warn(fmt.Errorf("%w (the tool is left out)", err))
 	}
 	return sess, nil
+}
+
+// readMCPConfig reads and checks an mcpServers file.
+func readMCPConfig(path string, getenv func(string) string) (*bridge.MCPConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError("--mcp-config: %v", err)
+	}
+	cfg, err := bridge.ParseMCPConfig(data, getenv)
+	if err != nil {
+		return nil, usageError("--mcp-config %s: %v", path, err)
+	}
+	return cfg, nil
 }
 
 // childEnv is the environment external MCP servers start with: this

@@ -398,14 +398,7 @@ func renderMessage(b *strings.Builder, t *store.Transcript, m store.Message, cal
 			if e.IsError {
 				col = c.red()
 			}
-			fmt.Fprintf(b, "  %s%s %s · %s%s\n", col, mark(e.IsError), outcomeWord(e.IsError), fmtDur(e.Duration), c.reset())
+			fmt.Fprintf(b, "  %s%s %s · %s%s\n", col, mark(e.IsError), e.Outcome(), fmtDur(e.Duration), c.reset())
 		}
 	}
-}
-
-func outcomeWord(isError bool) string {
-	if isError {
-		return "error"
-	}
-	return "ok"
 }

@@ -218,9 +218,6 @@ func compileSchema(name string, raw json.RawMessage) (*jsonschema.Schema, error)
 	return c.Compile(url)
 }
 
-// Tools returns the catalogue in order.
-func (c *Catalog) Tools() []*Tool { return c.tools }
-
 // Lookup returns the tool with the given function name.
 func (c *Catalog) Lookup(name string) (*Tool, bool) {
 	t, ok := c.byName[name]
@@ -246,12 +243,15 @@ func (c *Catalog) FunctionTools() []glm.Tool {
 }
 
 // Validate checks arguments against the tool's input schema. It returns a
-// message for the model, or "" when they are valid.
+// message for the model, or "" when they are valid: one line per problem,
+// naming the argument and the rule ("offset must be at least 1, got 0"),
+// then the schema.
 func (t *Tool) Validate(args any) string {
-	if err := t.schema.Validate(args); err != nil {
-		return fmt.Sprintf("the arguments do not match the input schema of %s: %v\nSchema: %s", t.Name, err, t.Params)
+	err := t.schema.Validate(args)
+	if err == nil {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf("invalid arguments for %s: %s\nSchema: %s", t.Name, describeSchemaError(err), t.Params)
 }
 
 func functionTool(t *Tool) glm.Tool {

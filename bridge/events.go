@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
@@ -16,6 +17,12 @@ type Recorder interface {
 	RecordCompletion(ctx context.Context, c Completion) error
 }
 
+// CompactionRecorder is a Recorder that also keeps what compaction elided
+// from the requests. The loop uses it when its Recorder implements it.
+type CompactionRecorder interface {
+	RecordCompaction(ctx context.Context, step int, r CompactReport) error
+}
+
 // ToolExecution is one tool call as it ran.
 type ToolExecution struct {
 	Step      int
@@ -23,11 +30,28 @@ type ToolExecution struct {
 	Tool      string // the MCP tool name
 	Server    string
 	Arguments string // as the model sent them
-	Result    string // what the model was sent
+	// Result is the whole result. The model was sent at most MaxToolOutput
+	// characters of it (Truncated), with a note of what was cut.
+	Result    string
+	Truncated bool
 	IsError   bool
-	Started   time.Time
-	Duration  time.Duration
+	// Refusal says why the bridge did not run the call, when it did not:
+	// ErrNeedsApproval, ErrUserDeclined, ErrInvalidArguments, ErrUnknownTool,
+	// or the run's cancellation. It is nil when the tool ran.
+	Refusal  error
+	Started  time.Time
+	Duration time.Duration
 }
+
+// Reasons a call did not run (ToolExecution.Refusal, Event.Refusal).
+var (
+	// ErrNeedsApproval: the tool is not read-only and the Runner has no
+	// Approver; the caller says how to allow such tools.
+	ErrNeedsApproval    = errors.New("the tool needs the user's approval and no one could be asked")
+	ErrUserDeclined     = errors.New("the approver refused the call")
+	ErrInvalidArguments = errors.New("the arguments do not fit the tool's input schema")
+	ErrUnknownTool      = errors.New("no tool has that name")
+)
 
 // Completion is one completion call.
 type Completion struct {
@@ -49,8 +73,10 @@ const (
 	EventReasoning                       // Text: a piece of reasoning
 	EventContent                         // Text: a piece of the answer
 	EventToolStart                       // Call: a tool call about to run
-	EventToolResult                      // Call, Result, IsError, Duration
-	EventUsage                           // Usage of one completion
+	EventToolResult                      // Call, Result, IsError, Refusal, Duration
+	EventUsage                           // Usage of one completion; ContextUsed of ContextWindow
+	EventNudge                           // Text: the user message the loop added to emulate tool_choice
+	EventCompact                         // Compact: tool results elided before a request
 )
 
 // Event is progress for a user interface.
@@ -59,8 +85,15 @@ type Event struct {
 	Step     int
 	Text     string
 	Call     glm.ToolCall
-	Result   string
+	Result   string // what the model was sent
 	IsError  bool
+	Refusal  error
 	Duration time.Duration
 	Usage    glm.Usage
+	// ContextUsed is how many tokens of ContextWindow the conversation now
+	// fills (the last prompt plus its answer); ContextWindow is 0 when the
+	// window is not known.
+	ContextUsed   int
+	ContextWindow int
+	Compact       *CompactReport
 }

@@ -15,10 +15,18 @@ import (
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 )
 
-// callResult is what one tool call sends back to the model.
+// callResult is what one tool call produced.
 type callResult struct {
-	text    string
-	isError bool
+	text      string // what the model is sent
+	full      string // the whole result, for the transcript
+	truncated bool
+	isError   bool
+	refusal   error
+}
+
+// refused is a call the bridge did not run: the model gets msg.
+func refused(msg string, why error) callResult {
+	return callResult{text: msg, full: msg, isError: true, refusal: why}
 }
 
 // runCalls runs the tool calls of one assistant message, concurrently (up to
@@ -31,7 +39,7 @@ func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 	}
 	if !st.ParallelToolCalls || st.ToolConcurrency == 1 {
 		for i, call := range calls { // one by one, in order
-			results[i] = st.runCall(ctx, call)
+			results[i] = st.runCall(ctx, st.res.Steps, call)
 		}
 	} else {
 		sem := make(chan struct{}, st.ToolConcurrency)
@@ -45,7 +53,7 @@ func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 					defer func() { <-sem }()
 				case <-ctx.Done():
 				}
-				results[i] = st.runCall(ctx, call)
+				results[i] = st.runCall(ctx, st.res.Steps, call)
 			}()
 		}
 		wg.Wait()
@@ -73,35 +81,38 @@ func (st *runState) runCalls(ctx context.Context, calls []glm.ToolCall) error {
 }
 
 // runCall checks and runs one call. It never panics and always has a result.
-func (st *runState) runCall(ctx context.Context, call glm.ToolCall) (res callResult) {
+func (st *runState) runCall(ctx context.Context, step int, call glm.ToolCall) (res callResult) {
 	started := time.Now()
 	var tool *Tool
 	defer func() {
 		if p := recover(); p != nil {
-			res = callResult{text: fmt.Sprintf("the tool failed unexpectedly: %v", p), isError: true}
+			msg := fmt.Sprintf("the tool failed unexpectedly: %v", p)
+			res = callResult{text: msg, full: msg, isError: true}
 		}
 		dur := time.Since(started)
-		st.emit(Event{Kind: EventToolResult, Step: st.res.Steps, Call: call, Result: res.text, IsError: res.isError, Duration: dur})
-		st.recordExecution(ctx, call, tool, res, started, dur)
+		if res.refusal != nil {
+			st.Logger.Info().Str("tool", call.Function.Name).Str("call_id", call.ID).Str("error", firstLine(res.text)).Msg("tool_error")
+		}
+		st.emit(Event{Kind: EventToolResult, Step: step, Call: call, Result: res.text, IsError: res.isError, Refusal: res.refusal, Duration: dur})
+		st.recordExecution(ctx, step, call, tool, res, started, dur)
 	}()
-	if ctx.Err() != nil {
-		return callResult{text: "not run: the run was cancelled", isError: true}
+	if err := ctx.Err(); err != nil {
+		return refused("not run: the run was cancelled", err)
 	}
 	tool, ok := st.Catalog.Lookup(call.Function.Name)
 	if !ok {
-		return callResult{text: fmt.Sprintf("unknown tool %q; the available tools are: %s", call.Function.Name, strings.Join(st.Catalog.Names(), ", ")), isError: true}
+		return refused(fmt.Sprintf("unknown tool %q; the available tools are: %s", call.Function.Name, strings.Join(st.Catalog.Names(), ", ")), ErrUnknownTool)
 	}
 	args, msg := parseArguments(tool, call.Function.Arguments)
 	if msg != "" {
-		return callResult{text: msg, isError: true}
+		return refused(msg, ErrInvalidArguments)
 	}
 	if !tool.ReadOnly {
-		ok, why := false, fmt.Sprintf("not run: %s may change things and needs the user's approval, and no one could be asked (run with --yes to allow such tools)", tool.Name)
-		if st.Approve != nil {
-			ok, why = st.Approve(ctx, tool, call.Function.Arguments)
+		if st.Approve == nil {
+			return refused(fmt.Sprintf("not run: %s may change things and needs the user's approval, and no one could be asked", tool.Name), ErrNeedsApproval)
 		}
-		if !ok {
-			return callResult{text: why, isError: true}
+		if ok, why := st.Approve(ctx, tool, call.Function.Arguments); !ok {
+			return refused(why, ErrUserDeclined)
 		}
 	}
 	return st.callTool(ctx, tool, args)
@@ -115,7 +126,7 @@ func parseArguments(tool *Tool, raw string) (map[string]any, string) {
 	}
 	var v any
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
-		return nil, fmt.Sprintf("the arguments of %s are not valid JSON (%v); send a JSON object matching this schema: %s", tool.Name, err, tool.Params)
+		return nil, fmt.Sprintf("the arguments of %s are not valid JSON (%v); you sent: %s\nSend a JSON object matching this schema: %s", tool.Name, err, quoteShort(raw, 200), tool.Params)
 	}
 	args, ok := v.(map[string]any)
 	if !ok {
@@ -127,6 +138,14 @@ func parseArguments(tool *Tool, raw string) (map[string]any, string) {
 	return args, ""
 }
 
+// quoteShort returns s, cut to at most n characters with "…" when longer.
+func quoteShort(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
 // callTool calls the tool over MCP under the tool timeout.
 func (st *runState) callTool(ctx context.Context, tool *Tool, args map[string]any) callResult {
 	tctx, cancel := context.WithTimeout(ctx, st.ToolTimeout)
@@ -135,19 +154,28 @@ func (st *runState) callTool(ctx context.Context, tool *Tool, args map[string]an
 	req.Params.Name = tool.MCP.Name
 	req.Params.Arguments = args
 	res, err := tool.Server.Client.CallTool(tctx, req)
+	var msg string
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return callResult{text: "cancelled: the user interrupted the run", isError: true}
+		msg = "cancelled: the user interrupted the run"
 	case err != nil && errors.Is(tctx.Err(), context.DeadlineExceeded):
-		return callResult{text: fmt.Sprintf("the tool did not finish within %s and was stopped; try a narrower request", st.ToolTimeout), isError: true}
+		msg = fmt.Sprintf("the tool did not finish within %s and was stopped; try a narrower request", st.ToolTimeout)
 	case err != nil:
-		return callResult{text: fmt.Sprintf("the tool failed: %v", err), isError: true}
+		msg = fmt.Sprintf("the tool failed: %v", err)
+	case res == nil:
+		msg = "the tool returned no result"
 	}
-	return callResult{text: st.cut(resultText(res)), isError: res.IsError}
+	if msg != "" {
+		return callResult{text: msg, full: msg, isError: true}
+	}
+	full := resultText(res)
+	text, truncated := cut(full, st.MaxToolOutput)
+	return callResult{text: text, full: full, truncated: truncated, isError: res.IsError}
 }
 
-// resultText is the text a model gets of an MCP result: its text blocks, or
-// the structured content as JSON when there are none.
+// resultText is the text a model gets of an MCP result: its text blocks as
+// they came (joined by a newline, never re-encoded), or the structured
+// content as JSON when there are none.
 func resultText(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
@@ -156,6 +184,8 @@ func resultText(res *mcp.CallToolResult) string {
 			parts = append(parts, c.Text)
 		case mcp.ImageContent:
 			parts = append(parts, fmt.Sprintf("[image %s, %d bytes of base64 not shown]", c.MIMEType, len(c.Data)))
+		case mcp.AudioContent:
+			parts = append(parts, fmt.Sprintf("[audio %s, %d bytes of base64 not shown]", c.MIMEType, len(c.Data)))
 		case mcp.EmbeddedResource:
 			if tr, ok := c.Resource.(mcp.TextResourceContents); ok {
 				parts = append(parts, tr.Text)
@@ -170,27 +200,43 @@ func resultText(res *mcp.CallToolResult) string {
 	return strings.Join(parts, "\n")
 }
 
-// cut shortens text to MaxToolOutput characters, on a rune boundary, with a note.
-func (st *runState) cut(text string) string {
-	n := utf8.RuneCountInString(text)
-	if n <= st.MaxToolOutput {
-		return text
+// cut keeps the head of text, at most limit characters, so that a tool's
+// paging line (which comes first) survives, and ends it with a note of how
+// much was cut. It cuts at the end of a line when one ends in the last half
+// of the head.
+func cut(text string, limit int) (string, bool) {
+	if limit <= 0 || len(text) <= limit { // bytes bound characters from above
+		return text, false
 	}
-	i, count := 0, 0
-	for i = range text {
-		if count == st.MaxToolOutput {
+	n := utf8.RuneCountInString(text)
+	if n <= limit {
+		return text, false
+	}
+	end, count := 0, 0
+	for end = range text {
+		if count == limit {
 			break
 		}
 		count++
 	}
-	return text[:i] + fmt.Sprintf("\n[output cut at %d of %d characters; ask for less, for example with a smaller max_results, limit or max_length]", st.MaxToolOutput, n)
+	head := text[:end]
+	if nl := strings.LastIndexByte(head, '\n'); nl >= len(head)/2 {
+		head = head[:nl+1]
+	}
+	kept := utf8.RuneCountInString(head)
+	if !strings.HasSuffix(head, "\n") {
+		head += "\n"
+	}
+	return head + fmt.Sprintf("[cut: these are the first %d of %d characters; %d more were not sent. Ask for the rest with this tool's own paging arguments (its paging line, if any, says how), or ask for less.]",
+		kept, n, n-kept), true
 }
 
-func (st *runState) recordExecution(ctx context.Context, call glm.ToolCall, tool *Tool, res callResult, started time.Time, dur time.Duration) {
+func (st *runState) recordExecution(ctx context.Context, step int, call glm.ToolCall, tool *Tool, res callResult, started time.Time, dur time.Duration) {
 	if st.Recorder == nil {
 		return
 	}
-	e := ToolExecution{Step: st.res.Steps, CallID: call.ID, Tool: call.Function.Name, Arguments: call.Function.Arguments, Result: res.text, IsError: res.isError, Started: started, Duration: dur}
+	e := ToolExecution{Step: step, CallID: call.ID, Tool: call.Function.Name, Arguments: call.Function.Arguments,
+		Result: res.full, Truncated: res.truncated, IsError: res.isError, Refusal: res.refusal, Started: started, Duration: dur}
 	if tool != nil {
 		e.Tool, e.Server = tool.MCP.Name, tool.Server.Name
 	}
@@ -219,9 +265,9 @@ func firstLine(s string) string {
 // Execute checks and runs one tool call outside a run, as the loop would:
 // lookup, argument validation, approval, the call under the tool timeout, and
 // the output cut. Replay uses it to run recorded calls against today's tools.
+// It does not change r, so it may run concurrently with Run.
 func (r *Runner) Execute(ctx context.Context, call glm.ToolCall) (result string, isError bool) {
-	r.defaults()
-	st := &runState{Runner: r, res: &Result{}, failures: map[string]int{}}
-	res := st.runCall(ctx, call)
+	st := &runState{Runner: r.settings(), res: &Result{}, failures: map[string]int{}, budget: newBudget(0, 0)}
+	res := st.runCall(ctx, 0, call)
 	return res.text, res.isError
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -25,6 +26,10 @@ type Approver func(ctx context.Context, t *Tool, arguments string) (bool, string
 // Runner runs the tool loop: a completion call per step, the tool calls of
 // each answer run (concurrently when allowed), their results sent back, until
 // the model answers without calling a tool.
+//
+// A Runner is configuration only: Run and Execute never change it, so one
+// Runner may serve many goroutines at once (its Recorder, Observer and
+// Approver must then be safe for concurrent use).
 type Runner struct {
 	Model   Completer
 	Catalog *Catalog
@@ -38,26 +43,56 @@ type Runner struct {
 	MaxSteps          int           // default 20
 	ToolTimeout       time.Duration // default 60s
 	MaxToolOutput     int           // characters per result sent to the model; default 20000
-	Approve           Approver      // nil: tools that are not read-only are refused
-	Recorder          Recorder      // optional
-	Observer          func(Event)   // optional
-	Logger            zerolog.Logger
+	// ContextWindow is the model's window in tokens. 0 takes it from the
+	// model table (see modelWindow); when that does not know the model either,
+	// the loop does not budget.
+	ContextWindow int
+	// ReserveOutput is the room in tokens kept free for the answer. 0 takes
+	// the request's max_tokens (or max_completion_tokens), else an eighth of
+	// the window.
+	ReserveOutput int
+	Approve       Approver    // nil: tools that are not read-only are refused
+	Recorder      Recorder    // optional; may also be a CompactionRecorder
+	Observer      func(Event) // optional
+	Logger        zerolog.Logger
 }
 
 // Outcome errors of Run; match them with errors.Is.
 var (
+	// ErrMaxSteps is matched by every *MaxStepsError.
 	ErrMaxSteps        = errors.New("step limit reached")
 	ErrRepeatedFailure = errors.New("the model repeated the same failing tool call")
+	// ErrNoToolCalls: the model twice ended its answer with finish_reason
+	// "tool_calls" but sent no tool call (reported for GLM-5.x). The step is
+	// asked again once before the run fails with it.
+	ErrNoToolCalls = errors.New(`the model ended with finish_reason "tool_calls" but sent no tool call`)
 )
+
+// MaxStepsError is the run stopping at its step limit. It matches ErrMaxSteps.
+type MaxStepsError struct {
+	Steps int // the limit that was reached
+}
+
+// Error states the limit; the caller says how to raise it.
+func (e *MaxStepsError) Error() string {
+	return fmt.Sprintf("%v (%d steps) before the model gave an answer", ErrMaxSteps, e.Steps)
+}
+
+// Is makes errors.Is(err, ErrMaxSteps) true.
+func (e *MaxStepsError) Is(target error) bool { return target == ErrMaxSteps }
 
 // Result is what a run produced.
 type Result struct {
-	// Messages is the whole conversation, the input included.
+	// Messages is the whole conversation, the input included, with every
+	// tool result whole (compaction changes only what is sent). It is a new
+	// slice: the caller's is never appended to.
 	Messages []glm.Message
 	Steps    int
 	Usage    glm.Usage
 	// Answer is the content of the last assistant message.
 	Answer string
+	// Compactions lists what was elided from the requests, in order.
+	Compactions []CompactReport
 }
 
 // repeatLimit is how many times the same failing call may come before the loop stops.
@@ -65,15 +100,14 @@ const repeatLimit = 3
 
 // Run continues the conversation msgs (which ends with the user's message).
 // It records what it appends, not msgs itself. The error is nil when the
-// model answered; else ErrMaxSteps, ErrRepeatedFailure, a *glm.APIError, a
-// *glm.FinishError, a *glm.StreamError, a recorder failure, or the context's
-// error. The Result is valid in every case.
+// model answered; else a *MaxStepsError, ErrRepeatedFailure, ErrNoToolCalls,
+// a *glm.APIError, a *glm.FinishError, a *glm.StreamError, a recorder
+// failure, or the context's error. The Result is valid in every case.
 func (r *Runner) Run(ctx context.Context, msgs []glm.Message) (*Result, error) {
-	r.defaults()
-	st := &runState{Runner: r, res: &Result{Messages: msgs}, failures: map[string]int{}}
+	st := r.newRun(msgs)
 	for {
-		if st.res.Steps >= r.MaxSteps {
-			return st.res, fmt.Errorf("%w (%d steps); raise --max-steps or narrow the question", ErrMaxSteps, r.MaxSteps)
+		if st.res.Steps >= st.MaxSteps {
+			return st.res, &MaxStepsError{Steps: st.MaxSteps}
 		}
 		done, err := st.step(ctx)
 		if err != nil || done {
@@ -82,31 +116,48 @@ func (r *Runner) Run(ctx context.Context, msgs []glm.Message) (*Result, error) {
 	}
 }
 
-func (r *Runner) defaults() {
-	if r.ToolConcurrency <= 0 {
-		r.ToolConcurrency = 8
+// settings returns a copy of r with the defaults filled in; r is unchanged.
+func (r *Runner) settings() Runner {
+	s := *r
+	if s.ToolConcurrency <= 0 {
+		s.ToolConcurrency = 8
 	}
-	if r.MaxSteps <= 0 {
-		r.MaxSteps = 20
+	if s.MaxSteps <= 0 {
+		s.MaxSteps = 20
 	}
-	if r.ToolTimeout <= 0 {
-		r.ToolTimeout = 60 * time.Second
+	if s.ToolTimeout <= 0 {
+		s.ToolTimeout = 60 * time.Second
 	}
-	if r.MaxToolOutput <= 0 {
-		r.MaxToolOutput = 20000
+	if s.MaxToolOutput <= 0 {
+		s.MaxToolOutput = 20000
 	}
-	if r.Catalog == nil {
-		r.Catalog = &Catalog{byName: map[string]*Tool{}}
+	if s.Catalog == nil {
+		s.Catalog = &Catalog{byName: map[string]*Tool{}}
 	}
+	if s.ContextWindow <= 0 {
+		s.ContextWindow = modelWindow(s.Template.Model)
+	}
+	if s.ReserveOutput <= 0 {
+		s.ReserveOutput = defaultReserve(s.Template, s.ContextWindow)
+	}
+	return s
 }
 
-// runState is one run's mutable state.
+func (r *Runner) newRun(msgs []glm.Message) *runState {
+	st := &runState{Runner: r.settings(), failures: map[string]int{}}
+	st.res = &Result{Messages: slices.Clip(slices.Clone(msgs))}
+	st.budget = newBudget(st.ContextWindow, st.ReserveOutput)
+	return st
+}
+
+// runState is one run's mutable state, with its own copy of the settings.
 type runState struct {
-	*Runner
+	Runner
 	res       *Result
 	toolRound bool           // a round of tool results has been sent
 	nudged    bool           // the emulated required/named choice has asked again once
 	failures  map[string]int // failing calls by name and arguments
+	budget    *budget
 }
 
 func (r *Runner) emit(ev Event) {
@@ -115,53 +166,106 @@ func (r *Runner) emit(ev Event) {
 	}
 }
 
-// step makes one completion call and runs the tools it asks for. It reports
-// done when the model answered without tool calls.
+// step makes one completion call (two when the first must be asked again)
+// and runs the tools it asks for. It reports done when the model answered
+// without tool calls.
 func (st *runState) step(ctx context.Context) (bool, error) {
 	st.res.Steps++
 	step := st.res.Steps
 	st.emit(Event{Kind: EventStepStart, Step: step})
-	req, emulated := st.request()
-	resp, err := st.Model.Complete(ctx, req, func(ev glm.Event) { st.forward(step, ev) })
-	if rerr := st.recordCompletion(ctx, step, req, resp, err); rerr != nil {
-		return false, rerr
-	}
-	if resp != nil && resp.Usage != nil {
-		st.res.Usage = st.res.Usage.Plus(*resp.Usage)
-		st.emit(Event{Kind: EventUsage, Step: step, Usage: *resp.Usage})
-	}
+	resp, emulated, err := st.complete(ctx, step)
 	if err != nil {
-		var se *glm.StreamError
-		if errors.As(err, &se) && se.Partial != nil {
-			if rerr := st.appendAssistant(ctx, withoutCalls(se.Partial.Message())); rerr != nil {
-				return false, rerr
-			}
-		}
 		return false, err
 	}
 	msg := resp.Message()
-	if len(resp.Choices) > 0 { // the loop follows the first choice only
-		if err := resp.Choices[0].Err(); err != nil {
-			// Calls in an answer cut short (length, content filter, ...) are not
-			// run, so the transcript keeps none without a result.
-			if rerr := st.appendAssistant(ctx, withoutCalls(msg)); rerr != nil {
-				return false, rerr
-			}
-			return false, err
-		}
-	}
 	if err := st.appendAssistant(ctx, msg); err != nil {
 		return false, err
 	}
 	if len(msg.ToolCalls) == 0 {
 		if emulated && !st.toolRound && !st.nudged {
 			st.nudged = true
-			return false, st.appendMessage(ctx, glm.Message{Role: glm.RoleUser, Content: nudgeText(st.ToolChoice)})
+			st.emit(Event{Kind: EventNudge, Step: step, Text: nudgeText(st.ToolChoice)})
+			return false, st.appendMessage(ctx, nudgeMessage(st.ToolChoice))
 		}
 		st.res.Answer = msg.Content
 		return true, nil
 	}
 	return false, st.runCalls(ctx, msg.ToolCalls)
+}
+
+// complete sends the step's request and returns a usable answer. It compacts
+// the conversation first when it would pass the budget; it compacts and asks
+// again once when the endpoint says the context is exceeded, and asks again
+// once when the model ends with "tool_calls" but sends none.
+func (st *runState) complete(ctx context.Context, step int) (*glm.Response, bool, error) {
+	retriedContext, retriedEmpty := false, false
+	for {
+		req, emulated := st.request()
+		if _, err := st.fit(ctx, step, &req, false); err != nil {
+			return nil, false, err
+		}
+		resp, err := st.Model.Complete(ctx, req, func(ev glm.Event) { st.forward(step, ev) })
+		if rerr := st.recordCompletion(ctx, step, req, resp, err); rerr != nil {
+			return nil, false, rerr
+		}
+		st.account(step, req, resp)
+		if err == nil && len(resp.Choices) > 0 {
+			err = resp.Choices[0].Err() // the loop follows the first choice only
+		}
+		switch {
+		case err != nil && contextExceeded(err) && !retriedContext:
+			retriedContext = true
+			compacted, ferr := st.fit(ctx, step, &req, true)
+			if ferr != nil {
+				return nil, false, ferr
+			}
+			if compacted {
+				continue
+			}
+			return nil, false, st.failed(ctx, resp, err)
+		case err != nil:
+			return nil, false, st.failed(ctx, resp, err)
+		case emptyToolCalls(resp) && !retriedEmpty:
+			retriedEmpty = true
+			st.Logger.Warn().Int("step", step).Msg("finish_reason tool_calls without a tool call; asking again")
+			continue
+		case emptyToolCalls(resp):
+			if rerr := st.appendAssistant(ctx, resp.Message()); rerr != nil {
+				return nil, false, rerr
+			}
+			return nil, false, ErrNoToolCalls
+		}
+		return resp, emulated, nil
+	}
+}
+
+// failed keeps what an answer that failed had produced, without its calls
+// (which are not run, so the transcript keeps none without a result), and
+// returns err.
+func (st *runState) failed(ctx context.Context, resp *glm.Response, err error) error {
+	var partial glm.Message
+	var se *glm.StreamError
+	switch {
+	case errors.As(err, &se) && se.Partial != nil:
+		partial = se.Partial.Message()
+	case resp != nil && len(resp.Choices) > 0:
+		partial = resp.Message()
+	default:
+		return err
+	}
+	if contextExceeded(err) && partial.Content == "" && partial.ReasoningContent == "" {
+		return err
+	}
+	if rerr := st.appendAssistant(ctx, withoutCalls(partial)); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+// emptyToolCalls reports an answer that says it calls tools but calls none.
+func emptyToolCalls(resp *glm.Response) bool {
+	return resp != nil && len(resp.Choices) > 0 && resp.Choices[0].FinishReason == glm.FinishToolCalls &&
+		len(resp.Choices[0].Message.ToolCalls) == 0
 }
 
 // forward turns the client's stream events into the runner's.
@@ -176,6 +280,7 @@ func (st *runState) forward(step int, ev glm.Event) {
 
 func (st *runState) appendAssistant(ctx context.Context, m glm.Message) error {
 	m.Role = glm.RoleAssistant
+	m.ToolCalls = slices.Clone(m.ToolCalls)
 	for i := range m.ToolCalls {
 		if m.ToolCalls[i].Type == "" {
 			m.ToolCalls[i].Type = "function"

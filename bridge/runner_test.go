@@ -167,7 +167,7 @@ func TestRunner_BadCallsGoBackToTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	tools := res.Messages[2:6]
-	wants := []string{"not valid JSON", "do not match the input schema", "unknown tool \"nosuch\"; the available tools are: echo", "ok"}
+	wants := []string{"not valid JSON", "invalid arguments for echo: text must be a string, got number", "unknown tool \"nosuch\"; the available tools are: echo", "ok"}
 	for i, want := range wants {
 		if tools[i].ToolCallID != bad[i].ID || !strings.Contains(tools[i].Content, want) {
 			t.Errorf("result %d = %+v, want id %s containing %q", i, tools[i], bad[i].ID, want)
@@ -277,16 +277,24 @@ func TestRunner_ApprovalAndOutputCut(t *testing.T) {
 		}
 		return glm.Message{Content: "ok"}
 	}}
-	r := &Runner{Model: model, Catalog: newCatalog(t, ft), MaxToolOutput: 10}
+	rec := &memRecorder{}
+	r := &Runner{Model: model, Catalog: newCatalog(t, ft), MaxToolOutput: 10, Recorder: rec}
 	res, err := r.Run(context.Background(), []glm.Message{{Role: "user", Content: "hi"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Messages[2].Content; !strings.Contains(got, "--yes") {
-		t.Errorf("refusal should say how to allow it: %q", got)
+	if got := res.Messages[2].Content; !strings.Contains(got, "needs the user's approval") || strings.Contains(got, "--") {
+		t.Errorf("refusal should state the fact and name no flag: %q", got)
 	}
-	if got := res.Messages[3].Content; !strings.HasPrefix(got, strings.Repeat("é", 10)+"\n[output cut at 10 of 50 characters") {
+	if got := res.Messages[3].Content; !strings.HasPrefix(got, strings.Repeat("é", 10)+"\n[cut: these are the first 10 of 50 characters; 40 more") {
 		t.Errorf("output should be cut at 10 characters with a note: %q", got)
+	}
+	exec := rec.execution(t, "w")
+	if !errors.Is(exec.Refusal, ErrNeedsApproval) {
+		t.Errorf("the refusal should be typed ErrNeedsApproval, got %v", exec.Refusal)
+	}
+	if big := rec.execution(t, "b"); big.Result != strings.Repeat("é", 50) || !big.Truncated {
+		t.Errorf("the recorder should keep the whole result, marked truncated: %q %v", big.Result, big.Truncated)
 	}
 }
 
@@ -409,3 +417,17 @@ func (m *memRecorder) RecordToolExecution(_ context.Context, e ToolExecution) er
 }
 
 func (m *memRecorder) RecordCompletion(context.Context, Completion) error { return nil }
+
+// execution returns the recorded execution of a call id.
+func (m *memRecorder) execution(t *testing.T, id string) ToolExecution {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.execs {
+		if e.CallID == id {
+			return e
+		}
+	}
+	t.Fatalf("no execution recorded for call %s", id)
+	return ToolExecution{}
+}

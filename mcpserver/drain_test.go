@@ -1,90 +1,189 @@
 package mcpserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
-func TestDrain_LineKinds(t *testing.T) {
+func TestIDKey(t *testing.T) {
 	tests := []struct {
-		name          string
-		line          string
-		request, resp bool
+		name string
+		a, b string
+		same bool
 	}{
-		{"request", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}`, true, false},
-		{"request, id last", `{"method":"ping","params":{},"jsonrpc":"2.0","id":"a"}`, true, false},
-		{"notification", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, false, false},
-		{"null id", `{"jsonrpc":"2.0","id":null,"method":"x"}`, false, false},
-		{"client answer to a server request", `{"jsonrpc":"2.0","id":7,"result":{"roots":[]}}`, false, true},
-		{"error response", `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"bad"}}`, false, true},
-		{"server request", `{"jsonrpc":"2.0","id":9,"method":"roots/list"}`, true, false},
-		{"not JSON", `hello`, false, false},
-		{"keys in another case", `{"JSONRPC":"2.0","ID":4,"Method":"ping"}`, true, false},
-		{"parse error answer", `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}`, false, false},
+		{"escaped string", `"a"`, `"\u0061"`, true},
+		{"escaped surrogate pair", `"😀"`, `"\ud83d\ude00"`, true},
+		{"number forms", `1`, `1.0`, true},
+		{"exponent", `100`, `1e2`, true},
+		{"string is not number", `"1"`, `1`, false},
+		{"different strings", `"a"`, `"b"`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, got := requestID([]byte(tc.line)); got != tc.request {
-				t.Errorf("requestID ok = %v, want %v", got, tc.request)
+			ka, oka := idKey(json.RawMessage(tc.a))
+			kb, okb := idKey(json.RawMessage(tc.b))
+			if !oka || !okb {
+				t.Fatalf("idKey refused %s or %s", tc.a, tc.b)
 			}
-			if _, got := responseID([]byte(tc.line)); got != tc.resp {
-				t.Errorf("responseID ok = %v, want %v", got, tc.resp)
+			if (ka == kb) != tc.same {
+				t.Fatalf("idKey(%s)=%q, idKey(%s)=%q, want same=%v", tc.a, ka, tc.b, kb, tc.same)
 			}
 		})
 	}
+	for _, raw := range []string{``, `null`, `{`} {
+		if k, ok := idKey(json.RawMessage(raw)); ok {
+			t.Errorf("idKey(%q) = %q, want no key", raw, k)
+		}
+	}
 }
 
-// FuzzDrain_TopLevelKeys checks the hand-written key scanner against
-// encoding/json: on every valid object both see the same top-level keys.
-func FuzzDrain_TopLevelKeys(f *testing.F) {
-	for _, s := range []string{
-		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"q":"a\"}b","n":[1,{"m":2}]}}}`,
-		`{"id":null,"result":{}}`, `{}`, ` { "a" : true , "b":-1.5e3 }`, `{"a":"\\"}`, `[1]`, `{"a":}`,
-	} {
-		f.Add([]byte(s))
+// escapeAll writes every rune of s as a \u escape, as a client may.
+func escapeAll(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r > 0xFFFF {
+			r -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+			continue
+		}
+		fmt.Fprintf(&b, `\u%04x`, r)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var want map[string]json.RawMessage
-		if json.Unmarshal(b, &want) != nil || !json.Valid(b) || want == nil {
-			return // only compare on valid objects
+	b.WriteByte('"')
+	return b.String()
+}
+
+// FuzzDrain_IDMatch checks the drain's id matching against encoding/json:
+// whatever id a request line carries, a cancellation that names the same
+// decoded value (written plainly, or with every character escaped) finds it.
+func FuzzDrain_IDMatch(f *testing.F) {
+	for _, s := range []string{`1`, `"a"`, `"\u0061"`, `1.0`, `-0`, `"x\"y"`, `1e400`, `"<&>"`, `"\ud800"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		line := []byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call"}`)
+		var want struct {
+			ID any `json:"id"`
 		}
-		got := map[string]string{}
-		if !topLevelKeys(b, func(k string, v []byte) bool { got[k] = string(v); return true }) {
-			t.Fatalf("topLevelKeys refused a valid object %q", b)
+		if json.Unmarshal(line, &want) != nil {
+			if _, kind, err := parseHeader(line); err == nil && kind == kindRequest {
+				t.Fatalf("parseHeader took %s as a request, encoding/json refuses it", line)
+			}
+			return
 		}
-		for k := range want {
-			// Keys written with escapes or invalid UTF-8 decode differently;
-			// the keys the drain looks for are plain ASCII.
-			if _, ok := got[k]; !ok && plainASCII(k) && !bytes.ContainsRune(b, '\\') {
-				t.Fatalf("key %q of %q not seen; saw %v", k, b, got)
+		h, kind, err := parseHeader(line)
+		if err != nil {
+			t.Fatalf("parseHeader(%s): %v", line, err)
+		}
+		if want.ID == nil {
+			if kind == kindRequest {
+				t.Fatalf("null id taken as a request: %s", line)
+			}
+			return
+		}
+		key, ok := idKey(h.ID)
+		if !ok || kind != kindRequest {
+			t.Fatalf("request %s not keyed (kind %v)", line, kind)
+		}
+		plain, _ := json.Marshal(want.ID)
+		forms := []string{string(plain)}
+		if s, isString := want.ID.(string); isString {
+			forms = append(forms, escapeAll(s))
+		}
+		for _, form := range forms {
+			var n struct {
+				Params struct {
+					RequestID json.RawMessage `json:"requestId"`
+				} `json:"params"`
+			}
+			cancelLine := `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + form + `}}`
+			if err := json.Unmarshal([]byte(cancelLine), &n); err != nil {
+				t.Fatalf("cancel line %s: %v", cancelLine, err)
+			}
+			if got, _ := idKey(n.Params.RequestID); got != key {
+				t.Fatalf("request id %s keyed %q, cancellation %s keyed %q", id, key, form, got)
 			}
 		}
 	})
 }
 
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] == '\\' {
-			return false
-		}
+// FuzzUnescapeHTML: the JSON written to clients decodes to the same value as
+// encoding/json's, with no HTML escapes left.
+func FuzzUnescapeHTML(f *testing.F) {
+	for _, s := range []string{`<a href="x">&amp;</a>`, `\u003c`, `\\u003c`, "\\", `"\`, "\u2028"} {
+		f.Add(s)
 	}
-	return true
+	f.Fuzz(func(t *testing.T, s string) {
+		v := map[string]any{"text": s, "list": []any{s, 1}}
+		b, err := marshalMessage(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("invalid JSON %q: %v", b, err)
+		}
+		std, _ := json.Marshal(v)
+		var want map[string]any
+		_ = json.Unmarshal(std, &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodes to %#v, want %#v", got, want)
+		}
+		for _, esc := range []string{`\u003c`, `\u003e`, `\u0026`} {
+			if strings.Count(string(b), esc) > strings.Count(string(b), `\`+esc) {
+				t.Fatalf("%s left in %s", esc, b)
+			}
+		}
+	})
 }
 
-// TestDrain_WaitsForTheRightIDs: answers to lines that were not requests (a
-// blank line's parse error) must not let EOF through while a call runs.
-func TestDrain_WaitsForTheRightIDs(t *testing.T) {
-	d := newDrain(context.Background())
-	d.request([]byte(`{"jsonrpc":"2.0","id":1.0,"method":"tools/call","params":{}}`))
-	d.response([]byte(`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}`))
-	d.response([]byte(`{"jsonrpc":"2.0","id":7,"result":{}}`))
-	if d.idle() {
-		t.Fatal("answers to other ids let the pending call go")
+func TestInflight_CancelByClient(t *testing.T) {
+	f := newInflight()
+	ctx, c, done := f.start(context.Background(), "n:1")
+	if f.cancelByClient("n:2") {
+		t.Fatal("cancelled a request that is not in flight")
 	}
-	d.response([]byte(`{"jsonrpc":"2.0","id":1,"result":{"content":[]}}`))
-	if !d.idle() {
-		t.Fatal("the call's answer (id 1 for 1.0) did not cross it off")
+	if !f.cancelByClient("n:1") {
+		t.Fatal("did not find the request in flight")
 	}
+	if ctx.Err() == nil || !f.cancelledByClient(c) {
+		t.Fatal("request context not cancelled by the client")
+	}
+	done()
+	if f.cancelByClient("n:1") {
+		t.Fatal("a finished request is still in flight")
+	}
+}
+
+func TestInflight_Drain(t *testing.T) {
+	t.Run("finished requests end the drain at once", func(t *testing.T) {
+		f := newInflight()
+		_, _, done := f.start(context.Background(), "n:1")
+		go done()
+		if !f.drain(context.Background(), time.Hour, func() { t.Error("cancelled though all finished") }) {
+			t.Fatal("drain reported requests left")
+		}
+	})
+	t.Run("after the grace the rest are cancelled", func(t *testing.T) {
+		f := newInflight()
+		base, cancelAll := context.WithCancel(context.Background())
+		ctx, _, done := f.start(base, "n:1")
+		go func() { <-ctx.Done(); done() }() // a call that ends only when cancelled
+		if !f.drain(context.Background(), 10*time.Millisecond, cancelAll) {
+			t.Fatal("the cancelled request was not waited for")
+		}
+	})
+	t.Run("a request that ignores cancellation is abandoned", func(t *testing.T) {
+		f := newInflight()
+		_, _, done := f.start(context.Background(), "n:1")
+		defer done()
+		if f.drain(context.Background(), time.Millisecond, func() {}) {
+			t.Fatal("drain claimed a stuck request finished")
+		}
+	})
 }

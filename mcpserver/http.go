@@ -2,13 +2,12 @@ package mcpserver
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 
@@ -19,19 +18,69 @@ import (
 // EndpointPath is where the Streamable HTTP transport is served.
 const EndpointPath = "/mcp"
 
-// HTTPOptions configures ServeHTTP.
+// Defaults of HTTPOptions, chosen so that no honest client meets them.
+const (
+	DefaultMaxBody           = 4 << 20 // bytes of one request body
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultShutdownTimeout   = 30 * time.Second
+	maxHeaderBytes           = 64 << 10
+)
+
+// HTTPOptions configures ServeHTTP and NewHTTPHandler. Zero values take the
+// defaults above.
 type HTTPOptions struct {
 	// Addr is the host:port to listen on; port 0 picks a free port.
 	Addr string
-	// Token, when set, is the bearer token every request must carry.
-	// A non-loopback Addr requires one.
+	// Token, when set, is the bearer token every request to /mcp and
+	// /metrics must carry. A non-loopback Addr requires one.
 	Token string
+	// MaxBody is the largest request body accepted; larger ones get 413.
+	MaxBody int64
+	// ReadHeaderTimeout bounds the time to read a request's headers.
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout bounds the time to read a request's body, once its
+	// headers have been accepted.
+	BodyTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection waits for its
+	// next request.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds how long calls in flight may take to finish
+	// once ctx is cancelled.
+	ShutdownTimeout time.Duration
+	// Metrics, when set, is served at /metrics (behind the token).
+	Metrics *Metrics
 	// Ready, when set, is called with the listening address before serving.
 	Ready func(addr net.Addr)
 }
 
-// ErrTokenRequired is returned when a non-loopback address is asked for without a token.
-var ErrTokenRequired = errors.New("a non-loopback --http address requires a bearer token (--http-token-env)")
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	return o
+}
+
+// ErrTokenRequired is returned when a non-loopback address is asked for
+// without a token.
+var ErrTokenRequired = errors.New("a non-loopback HTTP address requires a bearer token")
+
+// ErrShutdownTimeout is returned when calls were still running when the
+// shutdown timeout passed; their connections were closed.
+var ErrShutdownTimeout = errors.New("calls still running when the shutdown timeout passed")
 
 // IsLoopbackAddr reports whether the host of a host:port is a loopback name or address.
 // An empty host (":8080") listens on every interface and so is not loopback.
@@ -52,19 +101,12 @@ func isLoopbackHost(host string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// Handler returns the HTTP handler serving s at EndpointPath: mcp-go's
-// Streamable HTTP transport (whose DNS-rebinding check stays on), behind an
-// Origin check and, when token is set, bearer authentication.
-func Handler(s *server.MCPServer, token string) http.Handler {
-	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath(EndpointPath))
-	mux := http.NewServeMux()
-	mux.Handle(EndpointPath, checkOrigin(requireToken(token, streamable)))
-	return mux
-}
-
-// ServeHTTP listens on opts.Addr and serves s until ctx is cancelled, then
-// shuts down gracefully.
+// ServeHTTP listens on opts.Addr and serves s until ctx is cancelled. Then
+// it drains: /healthz answers 503, the listener closes, long-lived GET
+// streams end, and calls in flight get up to opts.ShutdownTimeout to finish.
+// It returns nil when they all did.
 func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logger zerolog.Logger) error {
+	opts = opts.withDefaults()
 	if !IsLoopbackAddr(opts.Addr) && opts.Token == "" {
 		return ErrTokenRequired
 	}
@@ -72,9 +114,15 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logge
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
+	h := NewHTTPHandler(s, opts)
 	srv := &http.Server{
-		Handler:           Handler(s, opts.Token),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           h,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(zerologWriter{logger.With().Str("component", "http").Logger()}, "", 0),
+		// No ReadTimeout or WriteTimeout: they would cut SSE streams and
+		// long calls. The body deadline is set per request, after auth.
 	}
 	logger.Info().Str("url", "http://"+ln.Addr().String()+EndpointPath).Bool("auth", opts.Token != "").Msg("serving Streamable HTTP")
 	if opts.Ready != nil {
@@ -87,51 +135,17 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logge
 		return fmt.Errorf("serve http: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	h.Drain()
+	logger.Info().Dur("timeout", opts.ShutdownTimeout).Msg("draining: no new connections, waiting for calls in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shut down http after %s: %w", opts.ShutdownTimeout, ErrShutdownTimeout)
+		}
 		return fmt.Errorf("shut down http: %w", err)
 	}
+	logger.Info().Msg("drained")
 	return nil
-}
-
-// requireToken rejects requests without the bearer token. The comparison is
-// constant-time so the token cannot be guessed byte by byte.
-func requireToken(token string, next http.Handler) http.Handler {
-	if token == "" {
-		return next
-	}
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="glm-mcp"`)
-			http.Error(w, "unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// checkOrigin answers 403 to a browser request whose Origin is neither a
-// loopback origin nor the server's own host, as the MCP transport spec asks
-// of servers to defeat DNS rebinding. Requests without Origin (non-browser
-// clients) pass.
-func checkOrigin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin != "" && !originAllowed(origin, r.Host) {
-			http.Error(w, fmt.Sprintf("forbidden: origin %q is not allowed", origin), http.StatusForbidden)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func originAllowed(origin, host string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	return isLoopbackHost(u.Hostname()) || strings.EqualFold(u.Host, host)
 }

@@ -1,15 +1,16 @@
 // Package mcpserver builds the glm-mcp MCP server from toolkits and serves it
 // over stdio or Streamable HTTP. It knows nothing toolkit-specific: it adds
-// each toolkit's tools and resource templates, turns on input-schema
-// validation, and wraps every call in logging and panic recovery.
+// each toolkit's tools and resource templates, checks every call's
+// arguments against the tool's input schema (answering in words), and wraps
+// every call in logging and panic recovery. Its stdio transport bounds each
+// message, cancels calls the client cancels, and ends promptly after stdin
+// closes; nothing it writes is HTML-escaped.
 package mcpserver
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -62,6 +63,10 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 			}
 		}
 	}
+	args, err := newArgValidator(tools)
+	if err != nil {
+		return nil, err
+	}
 	roots := newClientRoots(opts.Logger)
 	hooks := opts.Hooks
 	if hooks == nil {
@@ -70,7 +75,6 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 	hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { roots.forget(s.SessionID()) })
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
-		server.WithInputSchemaValidation(),
 		server.WithHooks(hooks),
 	}
 	for _, mw := range opts.ToolMiddleware {
@@ -81,6 +85,8 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 		// of every call, including panics turned into errors by recovery.
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
+		// Inside logging, so refused arguments are logged as tool_error.
+		server.WithToolHandlerMiddleware(args.middleware),
 		server.WithToolHandlerMiddleware(roots.middleware),
 	)
 	if len(templates) > 0 {
@@ -100,35 +106,6 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 	return s, nil
 }
 
-// ServeStdio serves s on newline-delimited JSON-RPC over in and out until in
-// is closed or ctx is cancelled.
-func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger zerolog.Logger) error {
-	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(log.New(zerologWriter{logger}, "", 0))
-	d := newDrain(ctx)
-	err := stdio.Listen(ctx, &drainReader{d: d, r: in}, &drainWriter{d: d, w: out})
-	if err != nil && ctx.Err() != nil {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("serve stdio: %w", err)
-	}
-	return nil
-}
-
-// zerologWriter adapts a zerolog.Logger to the standard library's log.Logger,
-// which mcp-go's stdio transport uses for its own errors.
-type zerologWriter struct{ l zerolog.Logger }
-
-func (w zerologWriter) Write(p []byte) (int, error) {
-	msg := string(p)
-	if n := len(msg); n > 0 && msg[n-1] == '\n' {
-		msg = msg[:n-1]
-	}
-	w.l.Error().Str("component", "stdio").Msg(msg)
-	return len(p), nil
-}
-
 // withRawInputSchema encodes a tool's input schema once. mcp-go's validator
 // otherwise re-encodes the schema on every call to find its compiled form,
 // which was a fifth of the cost of a small call.
@@ -142,4 +119,17 @@ func withRawInputSchema(t mcp.Tool) (mcp.Tool, error) {
 	}
 	t.RawInputSchema, t.InputSchema = raw, mcp.ToolInputSchema{}
 	return t, nil
+}
+
+// zerologWriter adapts a zerolog.Logger to the standard library's log.Logger
+// (net/http's ErrorLog uses it).
+type zerologWriter struct{ l zerolog.Logger }
+
+func (w zerologWriter) Write(p []byte) (int, error) {
+	msg := string(p)
+	if n := len(msg); n > 0 && msg[n-1] == '\n' {
+		msg = msg[:n-1]
+	}
+	w.l.Error().Msg(msg)
+	return len(p), nil
 }

@@ -138,7 +138,7 @@ func (t *Transcript) markdownMessage(b *strings.Builder, m Message, calls []Tool
 	if m.Role == "tool" {
 		fmt.Fprintf(b, "\n## Tool result: `%s` (`%s`)", names[m.ToolCallID], m.ToolCallID)
 		if e, ok := t.Execution(m.ToolCallID); ok {
-			fmt.Fprintf(b, ", %s in %s", outcome(e.IsError), e.Duration.Round(time.Microsecond))
+			fmt.Fprintf(b, ", %s in %s", e.Outcome(), e.Duration.Round(time.Microsecond))
 		}
 		fmt.Fprintf(b, "\n\n%s", fenced(m.Content, ""))
 		return
@@ -167,13 +167,6 @@ func UsageText(u Usage) string {
 		s += fmt.Sprintf(", cached %d", u.CachedTokens)
 	}
 	return s + ")"
-}
-
-func outcome(isError bool) string {
-	if isError {
-		return "error"
-	}
-	return "ok"
 }
 
 // fenced puts s in a code fence longer than any run of backticks inside it.

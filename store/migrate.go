@@ -64,21 +64,21 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
-// migrate checks that the file is ours and not from the future, switches it
-// to WAL and applies the pending migrations. Nothing is written before the
-// checks pass: they run on the read-only pool.
-func (s *Store) migrate(ctx context.Context) error {
+// checkVersion refuses a database from a newer glm-mcp.
+func checkVersion(have int) error {
+	if want := SchemaVersion(); have > want {
+		return fmt.Errorf("%w: its schema version is %d, and this glm-mcp knows versions up to %d; "+
+			"upgrade glm-mcp or use another database (the file was not changed)", ErrTooNew, have, want)
+	}
+	return nil
+}
+
+// migrate switches the file, checked by inspectFile to be ours at version
+// have, to WAL and applies the pending migrations.
+func (s *Store) migrate(ctx context.Context, have int) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
-	}
-	have, err := inspect(ctx, s.r)
-	if err != nil {
-		return err
-	}
-	if have > len(ms) {
-		return fmt.Errorf("%w: its schema version is %d, and this glm-mcp knows versions up to %d; "+
-			"upgrade glm-mcp or choose another database with --db (the file was not changed)", ErrTooNew, have, len(ms))
 	}
 	var mode string
 	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {

@@ -54,6 +54,9 @@ type Store struct {
 	// change the file, which is what lets Open inspect a file it may refuse.
 	r *sql.DB
 
+	// readOnly: opened by OpenReadOnly; w is nil.
+	readOnly bool
+
 	mu     sync.Mutex
 	writer *writerLock // claimed on the first CreateTranscript
 }
@@ -85,21 +88,85 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := prepareFile(path); err != nil {
 		return nil, fmt.Errorf("open transcript db: %w", err)
 	}
+	have, err := inspectFile(ctx, path)
+	if err == nil {
+		err = checkVersion(have)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open transcript db %s: %w", path, err)
+	}
 	s := &Store{path: path}
-	var err error
-	if s.w, err = openPool(path, "rw", "immediate"); err != nil {
+	if s.w, err = openPool(path, "rw", "immediate", false); err != nil {
 		return nil, fmt.Errorf("open transcript db: %w", err)
 	}
 	s.w.SetMaxOpenConns(1)
-	if s.r, err = openPool(path, "ro", "deferred"); err != nil {
+	if s.r, err = openPool(path, "ro", "deferred", false); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("open transcript db: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, have); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open transcript db %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens an existing transcript database for reading only: for a
+// file or folder this process may not write (Open refuses those with
+// ErrReadOnly). Listing, showing, searching and exporting work; writes fail
+// with ErrReadOnly. It creates nothing beside the file: when no writer has
+// the database open (there is no -wal file), the file is read as immutable,
+// which needs no -shm file either. A database whose schema is older than
+// this package's cannot be migrated without writing, and is refused with
+// ErrReadOnly; a newer one with ErrTooNew.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("open transcript db read-only: %w", err)
+	case info.IsDir():
+		return nil, fmt.Errorf("open transcript db read-only: %w: %s is a directory", ErrNotStore, path)
+	}
+	have, err := inspectFile(ctx, path)
+	if err == nil {
+		err = checkVersion(have)
+	}
+	if err == nil && have < SchemaVersion() {
+		err = fmt.Errorf("%w: its schema version is %d and this glm-mcp reads version %d; "+
+			"it is upgraded the first time it is opened with write access", ErrReadOnly, have, SchemaVersion())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open transcript db %s read-only: %w", path, err)
+	}
+	s := &Store{path: path, readOnly: true}
+	if s.r, err = openPool(path, "ro", "deferred", !fileExists(path+"-wal")); err != nil {
+		return nil, fmt.Errorf("open transcript db read-only: %w", err)
+	}
+	return s, nil
+}
+
+// ReadOnly reports whether the Store was opened with OpenReadOnly.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// inspectFile reads the file's schema version (0 for an empty file) and
+// refuses files that are not glm-mcp's, without writing the file or
+// creating anything beside it: with no -wal file there is no writer whose
+// pages are not in the file yet, so it is read as immutable (no locks, no
+// -shm); with one, a plain read-only connection finds the -wal and -shm
+// files the writer made.
+func inspectFile(ctx context.Context, path string) (int, error) {
+	db, err := openPool(path, "ro", "deferred", !fileExists(path+"-wal"))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	return inspect(ctx, db)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // prepareFile creates the folder and an empty private file on first use, and
@@ -143,11 +210,15 @@ func prepareFile(path string) error {
 
 // openPool opens a connection pool whose every connection enforces foreign
 // keys, waits for locks and syncs at NORMAL (durable at checkpoints, which
-// in WAL mode loses no committed transaction when a process dies).
+// in WAL mode loses no committed transaction when a process dies). An
+// immutable pool reads a file nobody writes, without locks or -shm file.
 // The journal mode is set later, once the file is known to be ours.
-func openPool(path, mode, txlock string) (*sql.DB, error) {
+func openPool(path, mode, txlock string, immutable bool) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("mode", mode)
+	if immutable {
+		q.Set("immutable", "1")
+	}
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
@@ -186,6 +257,9 @@ const maxBusyRetries = 20
 // write runs fn in an IMMEDIATE transaction and commits it, retrying the
 // whole transaction while SQLite reports the database busy or locked.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, s.path)
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.writeOnce(ctx, fn)
 		if err == nil || !isBusy(err) || attempt == maxBusyRetries {

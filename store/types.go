@@ -67,6 +67,14 @@ type ToolExecution struct {
 	Duration  time.Duration `json:"-"` // kept to the microsecond; JSON duration_ms
 }
 
+// Outcome is how the run ended, in one word: "ok" or "error".
+func (e ToolExecution) Outcome() string {
+	if e.IsError {
+		return "error"
+	}
+	return "ok"
+}
+
 // Usage counts the tokens of one completion, or of a whole transcript.
 type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
@@ -74,6 +82,17 @@ type Usage struct {
 	TotalTokens      int `json:"total_tokens"`
 	ReasoningTokens  int `json:"reasoning_tokens,omitempty"`
 	CachedTokens     int `json:"cached_tokens,omitempty"`
+}
+
+// Plus is the sum of two usages.
+func (u Usage) Plus(o Usage) Usage {
+	return Usage{
+		PromptTokens:     u.PromptTokens + o.PromptTokens,
+		CompletionTokens: u.CompletionTokens + o.CompletionTokens,
+		TotalTokens:      u.TotalTokens + o.TotalTokens,
+		ReasoningTokens:  u.ReasoningTokens + o.ReasoningTokens,
+		CachedTokens:     u.CachedTokens + o.CachedTokens,
+	}
 }
 
 // Completion is one request to the chat-completions endpoint. A step is one

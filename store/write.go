@@ -60,6 +60,9 @@ func (s *Store) CreateTranscript(ctx context.Context, meta TranscriptMeta) (stri
 
 // claimWriter returns this Store's writer lock, claiming it on first use.
 func (s *Store) claimWriter() (*writerLock, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, s.path)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.writer == nil {

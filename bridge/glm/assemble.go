@@ -38,7 +38,12 @@ type assembling struct {
 // Add applies one fragment and returns the progress to report. ok is false when the fragment
 // changed nothing: an exact repeat of a call already complete (a server resending its final
 // chunk) is dropped rather than appended, so its arguments stay valid JSON.
+//
+// A negative index means no index (glm-4.5-flash sends -1): such calls are told apart by id.
 func (a *ToolCallAssembler) Add(f ToolCallFragment) (d ToolCallDelta, ok bool) {
+	if f.Index < 0 {
+		f.HasIndex = false
+	}
 	c := a.find(f)
 	idx := f.Index
 	if c == nil && !f.HasIndex {

@@ -18,6 +18,14 @@ import (
 // ErrNoAPIKey is returned by NewClient when the profile needs a key and none was given.
 var ErrNoAPIKey = errors.New("glm: no API key")
 
+// ErrCrossOriginRedirect is returned when the endpoint redirects to another origin (scheme,
+// host or port). The redirect is not followed, so the API key never leaves the endpoint's own
+// origin.
+var ErrCrossOriginRedirect = errors.New("glm: the endpoint redirected to another origin; not followed, so the API key is not sent there")
+
+// maxRedirects bounds the redirects followed within the endpoint's origin.
+const maxRedirects = 5
+
 // maxBody bounds a non-streaming answer; maxErrorBody bounds what is read of an error answer.
 const (
 	maxBody      = 32 << 20
@@ -108,6 +116,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.hc == nil {
 		c.hc = &http.Client{}
 	}
+	c.hc = sameOriginOnly(c.hc, u)
 	if c.maxAttempts <= 0 {
 		c.maxAttempts = DefaultMaxAttempts
 	}
@@ -150,6 +159,7 @@ func (c *Client) Encode(req Request) ([]byte, error) {
 	if err := errors.Join(req.Validate(), c.profile.Check(&req)); err != nil {
 		return nil, err
 	}
+	req.Messages = sanitizeEcho(req.Messages)
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("glm: encode request: %w", err)
@@ -189,7 +199,8 @@ func (c *Client) Complete(ctx context.Context, req Request, onEvent func(Event))
 			return nil, err
 		}
 		c.log.Warn().Err(err).Str("provider", c.profile.Name).Int("attempt", attempt).
-			Dur("wait", wait).Msg("glm: retrying")
+			Str("wait", wait.Round(time.Millisecond).String()).Int64("wait_ms", wait.Milliseconds()).
+			Msg("glm: retrying")
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return nil, fmt.Errorf("glm: %w while waiting to retry after: %w", serr, err)
 		}
@@ -222,6 +233,9 @@ func (c *Client) attempt(ctx context.Context, body []byte, stream bool, onEvent 
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is known; keep the cause
 		}
+		if errors.Is(err, ErrCrossOriginRedirect) {
+			return nil, err
+		}
 		return nil, &transportError{err: err}
 	}
 	defer hres.Body.Close()
@@ -244,7 +258,8 @@ func (c *Client) attempt(ctx context.Context, body []byte, stream bool, onEvent 
 	}
 	c.log.Debug().Str("provider", c.profile.Name).Int("status", hres.StatusCode).
 		Str("log_id", c.logID(hres.Header)).Bool("stream", ex.Streamed).
-		Dur("dur", ex.Latency).Bool("ok", err == nil).Msg("glm: completion attempt")
+		Str("dur", ex.Latency.Round(time.Millisecond).String()).Int64("dur_ms", ex.Latency.Milliseconds()).
+		Bool("ok", err == nil).Msg("glm: completion attempt")
 	return resp, err
 }
 
@@ -315,3 +330,44 @@ func (c *Client) setLogID(resp *Response, h http.Header) {
 
 // logID returns the x-log-id header, scrubbed of the key should a proxy echo it there.
 func (c *Client) logID(h http.Header) string { return redact(h.Get("X-Log-Id"), c.key) }
+
+// sameOriginOnly returns a copy of hc that follows redirects only within base's origin (scheme,
+// host and port), where the Authorization header may go; the caller's client is not changed.
+// Go's own policy keeps the header for another port of the same host, so it is not enough.
+func sameOriginOnly(hc *http.Client, base *url.URL) *http.Client {
+	cp := *hc
+	next := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, base) {
+			return fmt.Errorf("%w (%s)", ErrCrossOriginRedirect, originOf(req.URL))
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("glm: stopped after %d redirects", maxRedirects)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &cp
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// originOf is scheme://host:port, without the path, query or any user info.
+func originOf(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + u.Hostname() + ":" + port(u)
+}

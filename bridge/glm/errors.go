@@ -3,6 +3,7 @@ package glm
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -26,10 +27,12 @@ const (
 	KindContextTooLong           // prompt or conversation exceeds the context window
 	KindServer                   // provider-side failure: retried
 	KindLength                   // the answer hit the token limit
+	KindAccount                  // account inactive, locked or missing, or without access: not retried
+	KindConflict                 // 409, or a request_id already in use (1231)
 )
 
 var kindNames = [...]string{"unknown", "auth", "quota", "rate limit", "invalid request",
-	"content filter", "context too long", "server", "length"}
+	"content filter", "context too long", "server", "length", "account", "conflict"}
 
 // String names the kind for messages and logs.
 func (k ErrorKind) String() string {
@@ -85,7 +88,7 @@ func (e *APIError) Error() string {
 	if e.Hint != "" {
 		b.WriteString("; " + e.Hint)
 	}
-	if e.RetryAfter > 0 {
+	if e.RetryAfter > 0 && e.Retryable {
 		b.WriteString("; retry after " + e.RetryAfter.String())
 	}
 	if e.RequestID != "" {
@@ -104,6 +107,8 @@ var kindSummary = map[ErrorKind]string{
 	KindContextTooLong: "prompt too long",
 	KindServer:         "server error",
 	KindLength:         "token limit reached",
+	KindAccount:        "account problem",
+	KindConflict:       "conflict",
 }
 
 // codeKinds maps GLM's business codes to kinds (GLM-API.md's error table).
@@ -115,8 +120,12 @@ func codeKind(code string) (ErrorKind, bool) {
 	switch {
 	case n >= 1000 && n <= 1005:
 		return KindAuth, true
-	case n == 1113:
+	case n == 1113, n == 1304:
 		return KindQuota, true
+	case n >= 1110 && n <= 1112, n == 1120, n == 1121, n == 1220:
+		return KindAccount, true
+	case n == 1231:
+		return KindConflict, true
 	case n >= 1210 && n <= 1215, n == 1221, n == 1222:
 		return KindInvalidRequest, true
 	case n == 1261:
@@ -145,6 +154,8 @@ func statusKind(status int) ErrorKind {
 		return KindContextTooLong
 	case status == http.StatusRequestTimeout || status >= 500:
 		return KindServer
+	case status == http.StatusConflict:
+		return KindConflict
 	case status >= 400:
 		return KindInvalidRequest
 	}
@@ -235,25 +246,53 @@ func parseAPIError(status int, h http.Header, body []byte, p Profile, key string
 		e.RetryAfter = parseRetryAfter(h, time.Now())
 	}
 	finishAPIError(e, p, key)
+	// The server's own word wins, as in OpenAI's SDKs.
+	switch strings.ToLower(strings.TrimSpace(h.Get("X-Should-Retry"))) {
+	case "true":
+		e.Retryable = true
+	case "false":
+		e.Retryable = false
+	}
 	return e
 }
 
 // finishAPIError fills kind, retryability and hint, and scrubs the key.
 func finishAPIError(e *APIError, p Profile, key string) {
 	e.Kind = classify(e.Status, e.Code, e.Message)
-	e.Retryable = e.Kind == KindRateLimit || e.Kind == KindServer
-	switch e.Kind {
-	case KindAuth:
-		if p.KeyEnv != "" {
-			e.Hint = "set " + p.KeyEnv + " to a valid key for provider " + p.Name
-		}
-	case KindQuota:
-		e.Hint = "check the plan or balance of the account; retrying will not help"
-	case KindContextTooLong:
-		e.Hint = "shorten the conversation or the tool outputs"
-	}
+	e.Retryable = (e.Kind == KindRateLimit || e.Kind == KindServer || e.Kind == KindConflict) &&
+		e.Code != "1231" // the same request_id stays taken
+	e.Hint = hint(e, p)
 	e.Message = redact(e.Message, key)
 	e.RequestID = redact(e.RequestID, key)
+}
+
+// hint says what the user can do; it names providers and variables, never command-line flags.
+func hint(e *APIError, p Profile) string {
+	switch {
+	case e.Kind == KindAuth && p.KeyEnv != "":
+		return "set " + p.KeyEnv + " to a valid key for provider " + p.Name
+	case e.Code == "1113" && p.Name == "zai":
+		return "the account has no balance or resource package for the general API; a GLM Coding Plan key " +
+			"works only with the zai-coding provider; retrying will not help"
+	case e.Code == "1113" && p.Name == "zai-coding":
+		return "the key has no active GLM Coding Plan; a pay-as-you-go key works with the zai provider " +
+			"instead; retrying will not help"
+	case e.Code == "1304":
+		return "the daily call limit is reached; retrying today will not help"
+	case e.Kind == KindQuota:
+		return "check the plan or balance of the account; retrying will not help"
+	case e.Code == "1220":
+		return "the account may not use this model or API; choose another model or check the account's permissions"
+	case e.Code == "1120":
+		return "the provider cannot reach the account right now; try again later"
+	case e.Kind == KindAccount:
+		return "the account is inactive, locked or missing; check it on the provider's site; retrying will not help"
+	case e.Code == "1231":
+		return "a request with the same request_id is already running; send it with a new request_id"
+	case e.Kind == KindContextTooLong:
+		return "shorten the conversation or the tool outputs"
+	}
+	return ""
 }
 
 func decodeErrorBody(body []byte) (code, msg, reqID string) {
@@ -381,3 +420,32 @@ func (e *StreamError) Error() string {
 
 // Unwrap returns the cause: an *APIError, a read error or the context's error.
 func (e *StreamError) Unwrap() error { return e.Err }
+
+// errorFrame builds the error of an "event: error" frame: its data may be GLM's error body, a
+// flat {code, message} object or plain text.
+func errorFrame(data []byte) *APIError {
+	e := &APIError{Status: http.StatusOK}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		e.Code, e.Message, e.RequestID = decodeErrorBody(trimmed)
+	} else {
+		e.Message = limitText(string(trimmed))
+	}
+	if e.Message == "" {
+		e.Message = "an error occurred during streaming" // the official SDK's words
+	}
+	return e
+}
+
+// IsContextExceeded reports whether err says the conversation does not fit the model's context
+// window: error 1261 (prompt too long) or another context-length refusal, or an answer cut with
+// finish_reason FinishContextWindowExceeded (see Response.Err). The loop can then shorten the
+// conversation and ask again.
+func IsContextExceeded(err error) bool {
+	var api *APIError
+	if errors.As(err, &api) {
+		return api.Kind == KindContextTooLong
+	}
+	var fe *FinishError
+	return errors.As(err, &fe) && fe.Reason == FinishContextWindowExceeded
+}

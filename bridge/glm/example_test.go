@@ -46,7 +46,7 @@ func ExampleClient_Complete() {
 	fmt.Println(resp.Choices[0].FinishReason, m.ToolCalls[0].ID, m.ToolCalls[0].Function.Name, m.ToolCalls[0].Function.Arguments)
 	fmt.Println(resp.Usage.TotalTokens, resp.Usage.ReasoningTokens, resp.Err())
 	// Output:
-	// [I]['ll][ get][.]
+	// [I]['ll][ get][ the][ current][ weather][ information][ for][ Florence][,][ Italy][ for][ you][.]
 	// tool_calls call_3532c842716b4c72a7dd7498 weather {"location":"Florence,Italy"}
 	// 266 65 <nil>
 }

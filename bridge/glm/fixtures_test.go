@@ -16,6 +16,7 @@ type wantChoice struct {
 	finish             FinishReason
 	calls              []wantCall
 	finishKind         ErrorKind // kind of Choice.Err(), KindUnknown when nil
+	details            string    // reasoning_details as JSON, "" for none
 }
 
 type wantResponse struct {
@@ -81,11 +82,12 @@ var responseFixtures = []struct {
 			usage:   &Usage{PromptTokens: 35, CompletionTokens: 284, TotalTokens: 319, CachedTokens: 34}},
 	},
 	{
-		name: "real parallel tool calls streamed, final chunk repeated", fixture: "stream_glm47flash_parallel_tool_calls.sse", profile: "zai-coding",
+		name: "real parallel tool calls streamed, final chunk once", fixture: "stream_glm47flash_parallel_tool_calls.sse", profile: "zai-coding",
 		want: wantResponse{id: "20260313050448e162ecc8207a4c47", requestID: "log-v4/chat/completions", model: "glm-4.7-flash", created: 1773349488,
-			choices: []wantChoice{{content: "I'll", reasoning: "The user", finish: FinishToolCalls,
-				calls: []wantCall{{"call_4f8cb52342424eb9bbc1b20e", "add", `{"a":2,"b":3}`},
-					{"call_0d06add371834452b339ffdb", "multiply", `{"a":2,"b":3}`}}}},
+			choices: []wantChoice{{content: "I'll both add and multiply the numbers 2 and 3 for you.",
+				reasoning: "The user wants me to both add and multiply the numbers 2 and 3. I need to use both the add and multiply functions on the same time, as instructed.\n\nFor add: a=2, b=3\nFor multiply: a=2, b=3\n\nI'll call both functions together.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_4f8cb52342424eb9bbc1b20e", "add", "{\"a\":2,\"b\":3}"}, {"call_0d06add371834452b339ffdb", "multiply", "{\"a\":2,\"b\":3}"}}}},
 			usage: &Usage{PromptTokens: 275, CompletionTokens: 112, TotalTokens: 387, CachedTokens: 43, ReasoningTokens: 64}},
 	},
 	{
@@ -97,8 +99,10 @@ var responseFixtures = []struct {
 	{
 		name: "real tool call whole in one chunk", fixture: "stream_glm47flash_tool_call_no_tool_stream.sse", profile: "zai-coding",
 		want: wantResponse{id: "20260313050307df155ecf3e9f4961", requestID: "log-v4/chat/completions", model: "glm-4.7-flash", created: 1773349387,
-			choices: []wantChoice{{content: "I'll get.", reasoning: "The user is asking value.", finish: FinishToolCalls,
-				calls: []wantCall{{"call_3532c842716b4c72a7dd7498", "weather", `{"location":"Florence,Italy"}`}}}},
+			choices: []wantChoice{{content: "I'll get the current weather information for Florence, Italy for you.",
+				reasoning: "The user is asking for the weather in Florence, Italy. I have access to a weather function that can get weather information for a location. The function requires a \"location\" parameter, which should be a city. The user has specified \"Florence,Italy\" as the location, so I should use that exact value.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_3532c842716b4c72a7dd7498", "weather", "{\"location\":\"Florence,Italy\"}"}}}},
 			usage: &Usage{PromptTokens: 173, CompletionTokens: 93, TotalTokens: 266, CachedTokens: 172, ReasoningTokens: 65}},
 	},
 	{
@@ -118,6 +122,81 @@ var responseFixtures = []struct {
 		want: wantResponse{id: "sens-1", requestID: "log-v4/chat/completions", model: "glm-4-flash", created: 1702657020,
 			choices: []wantChoice{{content: "I cannot", finish: FinishSensitive, finishKind: KindContentFilter}},
 			usage:   &Usage{PromptTokens: 10, CompletionTokens: 2, TotalTokens: 12}},
+	},
+	{
+		name: "real glm-4.5 finish_reason on each tool-call chunk", fixture: "stream_glm45_coding_finish_reason_on_tool_chunks.sse", profile: "zai-coding",
+		want: wantResponse{id: "20250926190620c633be90e4bb4b9f", requestID: "log-v4/chat/completions", model: "glm-4.5", created: 1758884780,
+			choices: []wantChoice{{content: "\n\nI'll add and multiply the numbers 2 and 3 for you.\n",
+				reasoning: "The user wants me to add and multiply the numbers 2 and 3. I have two functions available: add and multiply. Both require two parameters (a and b) which are integers. The user has provided the numbers 2 and 3.\n\nI need to call both functions with the same parameters:\n- add(a=2, b=3)\n- multiply(a=2, b=3)\n\nThe user specifically asked me to use both functions, and my instructions say to always use both add and multiply at the same time, so this is exactly what I should do.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_2dbb7568bf254f7cb91b4a09", "add", "{\"a\": 2, \"b\": 3}"}, {"call_88cb0be022f94339af640b13", "multiply", "{\"a\": 2, \"b\": 3}"}}}},
+			usage: &Usage{PromptTokens: 282, CompletionTokens: 178, TotalTokens: 460, CachedTokens: 43, ReasoningTokens: 0}},
+	},
+	{
+		name: "real glm-4.5-flash tool call at index -1", fixture: "stream_glm45flash_tool_index_minus1.sse", profile: "zai-coding",
+		want: wantResponse{id: "20251103013329584f350fb5b740fd", requestID: "log-v4/chat/completions", model: "glm-4.5-flash", created: 1762104809,
+			choices: []wantChoice{{content: "\nI'll generate a software engineer profile for you using the structured output function.\n",
+				reasoning: "\nThe user is asking me to generate a software engineer profile. Looking at the available function, I have a \"structured_output\" function that can generate structured output with the following schema:\n- name (required): Person's full name\n- age (required): Person's age in years (minimum 1)\n- occupation (optional): Person's job or profession\n\nSince the user wants a software engineer profile, I should use this function to generate a profile for a software engineer. I need to provide a name and age (required), and I can optionally provide the occupation as \"Software Engineer\".\n\nLet me create a reasonable profile:\n- Name: I'll use a common name like \"Alex Johnson\"\n- Age: I'll use a reasonable age for a software engineer, like 28\n- Occupation: \"Software Engineer\"",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_2cVvMTo9RGy87YJlhDpUew", "structured_output", "{\"name\": \"Alex Johnson\", \"age\": 28, \"occupation\": \"Software Engineer\"}"}}}},
+			usage: &Usage{PromptTokens: 219, CompletionTokens: 215, TotalTokens: 434, CachedTokens: 43, ReasoningTokens: 0}},
+	},
+	{
+		name: "real named tool_choice answer", fixture: "stream_glm47flash_named_tool_choice.sse", profile: "zai-coding",
+		want: wantResponse{id: "20260313050503dd971f38137544a8", requestID: "log-v4/chat/completions", model: "glm-4.7-flash", created: 1773349503,
+			choices: []wantChoice{{content: "",
+				reasoning: "The user wants me to generate information about a person named Alice who is 30 years old and lives in Paris. I have a Person function available that takes three required parameters: name, age, and city. The user has provided all this information:\n\n- name: Alice\n- age: 30\n- city: Paris\n\nI should use the Person function to create this person information.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_010379f2abac48dfaf05ba93", "Person", "{\"age\":30,\"city\":\"Paris\",\"name\":\"Alice\"}"}}}},
+			usage: &Usage{PromptTokens: 225, CompletionTokens: 101, TotalTokens: 326, CachedTokens: 224, ReasoningTokens: 78}},
+	},
+	{
+		name: "real OpenRouter usage-only chunk with empty choices", fixture: "stream_openrouter_glm45_usage_only_chunk.sse", profile: "openai-compatible",
+		want: wantResponse{id: "gen-1773324058-dZa5em6CCB29zznhaofI", requestID: "log-v4/chat/completions", model: "z-ai/glm-4.5", created: 1773324058,
+			choices: []wantChoice{{content: "\nI'll add and multiply the numbers 2 and 3 for you.\n",
+				reasoning: "The user is asking me to add and multiply the numbers 2 and 3. I need to use both the add function and the multiply function with the same inputs (2 and 3).\n\nFor the add function:\n- a = 2\n- b = 3\n\nFor the multiply function:\n- a = 2  \n- b = 3\n\nI'll call both functions with these parameters.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_6a11b6c05ee447799771c928", "add", "{\"a\":2,\"b\":3}"}, {"call_4431af3675844706982c27ec", "multiply", "{\"a\":2,\"b\":3}"}},
+				details:   "[{\"type\": \"reasoning.text\", \"text\": \"The user is asking me to add and multiply the numbers 2 and 3. I need to use both the add function and the multiply function with the same inputs (2 and 3).\\n\\nFor the add function:\\n- a = 2\\n- b = 3\\n\\nFor the multiply function:\\n- a = 2  \\n- b = 3\\n\\nI'll call both functions with these parameters.\", \"format\": \"unknown\", \"index\": 0}]"}},
+			usage: &Usage{PromptTokens: 280, CompletionTokens: 143, TotalTokens: 423, CachedTokens: 256, ReasoningTokens: 82}},
+	},
+	{
+		name: "real OpenRouter reasoning field and comment lines", fixture: "stream_openrouter_glm_reasoning_field.sse", profile: "openai-compatible",
+		want: wantResponse{id: "gen-1777319876-tCZKcbYZ4llsJFj1L8Ht", requestID: "log-v4/chat/completions", model: "z-ai/glm-5-turbo-20260315", created: 1777319876,
+			choices: []wantChoice{{content: "",
+				reasoning: "The user wants to know the weather in Florence, Italy. Let me call the weather function.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_9400b8b3405c4d74b5b97e12", "weather", "{\"location\":\"Florence, Italy\"}"}},
+				details:   "[{\"type\": \"reasoning.text\", \"text\": \"The user wants to know the weather in Florence, Italy. Let me call the weather function.\", \"format\": \"unknown\", \"index\": 0}]"}},
+			usage: &Usage{PromptTokens: 173, CompletionTokens: 33, TotalTokens: 206, CachedTokens: 128, ReasoningTokens: 19}},
+	},
+	{
+		name: "real glm-4.6 message without content key", fixture: "response_glm46_tool_call_no_content_key.json", profile: "zai-coding",
+		want: wantResponse{id: "2025102322594663828723f48b468f", requestID: "2025102322594663828723f48b468f", model: "glm-4.6", created: 1761231588,
+			choices: []wantChoice{{content: "",
+				reasoning: "The user is asking for weather information for Florence, Italy. I need to use the weather function to get this information. The required parameter is \"location\" and the user has specified \"Florence,Italy\". I should use exactly this location as provided.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_-8223349338831929811", "weather", "{\"location\":\"Florence,Italy\"}"}}}},
+			usage: &Usage{PromptTokens: 179, CompletionTokens: 84, TotalTokens: 263, CachedTokens: 43, ReasoningTokens: 0}},
+	},
+	{
+		name: "real answer to reasoning_effort high", fixture: "response_glm47flash_reasoning_effort.json", profile: "zai-coding",
+		want: wantResponse{id: "20260313050528067228b617b540a4", requestID: "20260313050528067228b617b540a4", model: "glm-4.7-flash", created: 1773349530,
+			choices: []wantChoice{{content: "I'll get the current weather information for Florence, Italy for you.",
+				reasoning: "The user is asking for the weather in Florence, Italy. I have access to a weather function that can get weather information for a location. The function requires a \"location\" parameter, and the user has specified \"Florence, Italy\". I should use this exact location string to get the weather information.",
+				finish:    FinishToolCalls,
+				calls:     []wantCall{{"call_-7807252050131023498", "weather", "{\"location\":\"Florence, Italy\"}"}}}},
+			usage: &Usage{PromptTokens: 173, CompletionTokens: 89, TotalTokens: 262, CachedTokens: 169, ReasoningTokens: 61}},
+	},
+	{
+		name: "real OpenRouter body after whitespace, reasoning field", fixture: "response_openrouter_glm_whitespace_prefix.json", profile: "openai-compatible",
+		want: wantResponse{id: "gen-1777319862-YII5e53BQENRdSq34H49", requestID: "log-v4/chat/completions", model: "z-ai/glm-5-turbo-20260315", created: 1777319862,
+			choices: []wantChoice{{content: "Olá!",
+				reasoning: "1.  **Identify the core request:** The user wants me to say \"hi\" in Portuguese.\n2.  **Determine the correct translation:** \"Hi\" translates to \"Olá\" in Portuguese. Other common informal variants include \"Oi\" or \"E aí\" (depending on the region, like Brazil vs. Portugal), but \"Olá\" is the most universal and standard.\n3.  **Formulate the response:** Just give the direct translation, maybe with a slight friendly context, but keep it simple and direct as requested. \"Olá!\" is perfect.",
+				finish:    FinishStop,
+				calls:     []wantCall{},
+				details:   "[{\"type\": \"reasoning.text\", \"text\": \"1.  **Identify the core request:** The user wants me to say \\\"hi\\\" in Portuguese.\\n2.  **Determine the correct translation:** \\\"Hi\\\" translates to \\\"Olá\\\" in Portuguese. Other common informal variants include \\\"Oi\\\" or \\\"E aí\\\" (depending on the region, like Brazil vs. Portugal), but \\\"Olá\\\" is the most universal and standard.\\n3.  **Formulate the response:** Just give the direct translation, maybe with a slight friendly context, but keep it simple and direct as requested. \\\"Olá!\\\" is perfect.\", \"format\": \"unknown\", \"index\": 0}]"}},
+			usage: &Usage{PromptTokens: 15, CompletionTokens: 125, TotalTokens: 140, CachedTokens: 0, ReasoningTokens: 120}},
 	},
 }
 
@@ -144,6 +223,9 @@ func TestClient_Complete_responseFixtures(t *testing.T) {
 				t.Fatalf("recorded body: %v %v", err, apiErr)
 			}
 			again.LogID = resp.LogID
+			if again.RequestID == "" { // a raw body without request_id: the client uses x-log-id
+				again.RequestID = again.LogID
+			}
 			checkResponse(t, again, tt.want, &log)
 		})
 	}
@@ -182,6 +264,10 @@ func checkResponse(t *testing.T, resp *Response, want wantResponse, log *eventLo
 			if got := log.args(c.Index, tc.Index); got != w.args {
 				t.Errorf("call %d argument events = %q, want %q", j, got, w.args)
 			}
+		}
+		if (wc.details == "") != (len(m.ReasoningDetails) == 0) ||
+			wc.details != "" && !jsonEqual(t, m.ReasoningDetails, []byte(wc.details)) {
+			t.Errorf("choice %d reasoning_details = %s, want %s", i, m.ReasoningDetails, wc.details)
 		}
 		var fe *FinishError
 		if err := c.Err(); wc.finishKind == KindUnknown {
@@ -310,6 +396,7 @@ func TestFixtures_allReplayed(t *testing.T) {
 		used = append(used, g.fixture)
 	}
 	used = append(used, "stream_INFERRED_midstream_error_1302.sse")
+	used = append(used, recordedFixtures...)
 	for name := range manifest {
 		if !slices.Contains(used, name) {
 			t.Errorf("fixture %s is not replayed by any test", name)

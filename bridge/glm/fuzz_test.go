@@ -36,29 +36,46 @@ func streamSeeds(t testing.TB) [][]byte {
 
 // referenceSSE is a direct, slow reading of the event-stream rules the reader implements.
 func referenceSSE(in []byte) []string {
+	var out []string
+	for _, e := range referenceNamedSSE(in) {
+		out = append(out, e.data)
+	}
+	return out
+}
+
+type namedEvent struct{ name, data string }
+
+// referenceNamedSSE also keeps each event's name (its last "event" field, cut to 64 bytes).
+func referenceNamedSSE(in []byte) []namedEvent {
 	s := strings.ReplaceAll(string(in), "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	var out, data []string
+	var out []namedEvent
+	var data []string
+	event := ""
 	has := false
 	for _, l := range strings.Split(s, "\n") {
 		if l == "" {
 			if has {
-				out = append(out, strings.Join(data, "\n"))
+				out = append(out, namedEvent{event, strings.Join(data, "\n")})
 			}
-			data, has = nil, false
+			data, has, event = nil, false, ""
 			continue
 		}
 		if l[0] == ':' {
 			continue
 		}
 		name, value, _ := strings.Cut(l, ":")
+		value = strings.TrimPrefix(value, " ")
+		if name == "event" {
+			event = value[:min(len(value), 64)]
+		}
 		if name != "data" {
 			continue
 		}
-		data, has = append(data, strings.TrimPrefix(value, " ")), true
+		data, has = append(data, value), true
 	}
 	if has {
-		out = append(out, strings.Join(data, "\n"))
+		out = append(out, namedEvent{event, strings.Join(data, "\n")})
 	}
 	return out
 }
@@ -68,12 +85,21 @@ func FuzzSSEReader(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add([]byte("data: a\r\rdata: b\r\n\r\n: c\rdata"))
+	f.Add([]byte("event: error\ndata: {}\n\nevent: x\n\ndata: b\n\nevent:error\rdata: c"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got, err := readAllEvents(bytes.NewReader(in))
-		if err != nil {
-			t.Fatalf("Next: %v", err)
+		var got []namedEvent
+		sr := NewSSEReader(bytes.NewReader(in))
+		for {
+			data, err := sr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			got = append(got, namedEvent{sr.Event(), string(data)})
 		}
-		if want := referenceSSE(in); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+		if want := referenceNamedSSE(in); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 			t.Fatalf("events = %q\nreference %q", got, want)
 		}
 	})

@@ -38,8 +38,13 @@ type Request struct {
 	// Thinking and ToolStream are GLM's own; Profile.Check refuses them where not taken.
 	Thinking   *Thinking `json:"thinking,omitempty"`
 	ToolStream *bool     `json:"tool_stream,omitempty"`
-	DoSample   *bool     `json:"do_sample,omitempty"`
-	Stop       []string  `json:"stop,omitempty"`
+	// ReasoningEffort is one of ReasoningEfforts ("high", …); empty leaves it out. Z.ai's coding
+	// endpoint answered it with 200 (request_glm47flash_reasoning_effort.json).
+	ReasoningEffort string `json:"reasoning_effort,omitempty"`
+	// Seed asks for reproducible sampling where the endpoint supports it.
+	Seed     *int     `json:"seed,omitempty"`
+	DoSample *bool    `json:"do_sample,omitempty"`
+	Stop     []string `json:"stop,omitempty"`
 	// RequestID is the caller's id for the request; the server echoes it in request_id.
 	RequestID string `json:"request_id,omitempty"`
 	// UserID identifies the end user to the provider (6 to 128 characters).
@@ -79,12 +84,62 @@ type JSONSchema struct {
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
-	// ReasoningContent is the model's reasoning; echo it back with tool results.
-	ReasoningContent string     `json:"reasoning_content,omitempty"`
-	ToolCalls        []ToolCall `json:"tool_calls,omitempty"`
+	// ReasoningContent is the model's reasoning, whichever field it came in (GLM's
+	// reasoning_content, or OpenRouter's reasoning); echo it back with tool results.
+	ReasoningContent string `json:"reasoning_content,omitempty"`
+	// ReasoningDetails is OpenRouter's structured reasoning (reasoning_details), assembled from
+	// the stream. When set, the message is sent back the way OpenRouter expects: the text as
+	// "reasoning" beside "reasoning_details", and no reasoning_content.
+	ReasoningDetails json.RawMessage `json:"reasoning_details,omitempty"`
+	ToolCalls        []ToolCall      `json:"tool_calls,omitempty"`
 	// ToolCallID ties a tool message to the call it answers.
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	Name       string `json:"name,omitempty"`
+}
+
+// messageWire is Message on the wire; T is the tool-call type (sent without index, or the
+// response shape with it).
+type messageWire[T any] struct {
+	Role             string          `json:"role"`
+	Content          string          `json:"content"`
+	ReasoningContent string          `json:"reasoning_content,omitempty"`
+	Reasoning        string          `json:"reasoning,omitempty"`
+	ReasoningDetails json.RawMessage `json:"reasoning_details,omitempty"`
+	ToolCalls        []T             `json:"tool_calls,omitempty"`
+	ToolCallID       string          `json:"tool_call_id,omitempty"`
+	Name             string          `json:"name,omitempty"`
+}
+
+func wireMessage[T any](m Message, calls []T) messageWire[T] {
+	w := messageWire[T]{Role: m.Role, Content: m.Content, ReasoningContent: m.ReasoningContent,
+		ReasoningDetails: m.ReasoningDetails, ToolCalls: calls, ToolCallID: m.ToolCallID, Name: m.Name}
+	if len(bytes.TrimSpace(m.ReasoningDetails)) > 0 {
+		w.Reasoning, w.ReasoningContent = m.ReasoningContent, ""
+	}
+	return w
+}
+
+// MarshalJSON writes the reasoning in the field the provider sent it in (see ReasoningDetails).
+func (m Message) MarshalJSON() ([]byte, error) {
+	return json.Marshal(wireMessage(m, m.ToolCalls))
+}
+
+// UnmarshalJSON reads reasoning from reasoning_content or, failing that, from OpenRouter's
+// reasoning field.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	var w messageWire[ToolCall]
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*m = Message{Role: w.Role, Content: w.Content, ReasoningContent: w.ReasoningContent,
+		ReasoningDetails: w.ReasoningDetails, ToolCalls: w.ToolCalls, ToolCallID: w.ToolCallID, Name: w.Name}
+	if m.ReasoningContent == "" {
+		m.ReasoningContent = w.Reasoning
+	}
+	if bytes.Equal(bytes.TrimSpace(m.ReasoningDetails), []byte("null")) {
+		m.ReasoningDetails = nil
+	}
+	return nil
 }
 
 // ToolCall is a function call the model asked for. Index is its position among the message's

@@ -36,25 +36,21 @@ func (r Response) MarshalJSON() ([]byte, error) {
 		Type     string       `json:"type"`
 		Function FunctionCall `json:"function"`
 	}
-	type messageOut struct {
-		Message
-		ToolCalls []indexedCall `json:"tool_calls,omitempty"`
-	}
 	type choiceOut struct {
-		Index        int          `json:"index"`
-		Message      messageOut   `json:"message"`
-		FinishReason FinishReason `json:"finish_reason"`
+		Index        int                      `json:"index"`
+		Message      messageWire[indexedCall] `json:"message"`
+		FinishReason FinishReason             `json:"finish_reason"`
 	}
 	out := struct {
 		plain
 		Choices []choiceOut `json:"choices"`
 	}{plain: plain(r), Choices: make([]choiceOut, len(r.Choices))}
 	for i, c := range r.Choices {
-		co := choiceOut{Index: c.Index, Message: messageOut{Message: c.Message}, FinishReason: c.FinishReason}
+		var calls []indexedCall
 		for _, tc := range c.Message.ToolCalls {
-			co.Message.ToolCalls = append(co.Message.ToolCalls, indexedCall{tc.ID, tc.Index, tc.Type, tc.Function})
+			calls = append(calls, indexedCall{tc.ID, tc.Index, tc.Type, tc.Function})
 		}
-		out.Choices[i] = co
+		out.Choices[i] = choiceOut{Index: c.Index, Message: wireMessage(c.Message, calls), FinishReason: c.FinishReason}
 	}
 	return json.Marshal(out)
 }

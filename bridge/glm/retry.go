@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"time"
 )
 
@@ -29,7 +30,12 @@ func retryable(err error) bool {
 		return api.Retryable
 	}
 	var te *transportError
-	return errors.As(err, &te)
+	if !errors.As(err, &te) {
+		return false
+	}
+	// A name that does not exist will not exist a second later.
+	var dns *net.DNSError
+	return !errors.As(err, &dns) || !dns.IsNotFound || dns.IsTemporary
 }
 
 // jittered returns the exponential backoff for the given retry (1 for the first), drawn

@@ -23,6 +23,7 @@ type SSEReader struct {
 	r       *bufio.Reader
 	data    []byte // data lines of the event being read, joined by "\n"
 	has     bool   // a data field has been seen for the pending event
+	event   []byte // the pending event's "event" field
 	line    []byte // reused buffer for lines longer than the bufio buffer
 	pending []byte // logical lines left over after a lone CR ended an event
 	done    bool
@@ -39,7 +40,7 @@ func (s *SSEReader) Next() ([]byte, error) {
 	if s.done {
 		return nil, io.EOF
 	}
-	s.data, s.has = s.data[:0], false
+	s.data, s.has, s.event = s.data[:0], false, s.event[:0]
 	if len(s.pending) > 0 {
 		if ev, ok, err := s.lines(s.pending); err != nil || ok {
 			return ev, err
@@ -75,6 +76,7 @@ func (s *SSEReader) lines(line []byte) ([]byte, bool, error) {
 				s.pending = append(s.pending[:0], rest...) // an empty rest is a blank line: nothing
 				return s.data, true, nil
 			}
+			s.event = s.event[:0] // a blank line ends an event without data: its name goes too
 		} else if err := s.field(part); err != nil {
 			return nil, false, err
 		}
@@ -92,10 +94,17 @@ func (s *SSEReader) field(line []byte) error {
 		return nil // comment, e.g. ": keep-alive"
 	}
 	name, value, _ := bytes.Cut(line, []byte{':'})
-	if string(name) != "data" {
-		return nil // event, id, retry and unknown fields carry nothing we use
-	}
 	value = bytes.TrimPrefix(value, []byte{' '})
+	if string(name) == "event" {
+		if len(value) > maxEventName {
+			value = value[:maxEventName]
+		}
+		s.event = append(s.event[:0], value...)
+		return nil
+	}
+	if string(name) != "data" {
+		return nil // id, retry and unknown fields carry nothing we use
+	}
 	if len(s.data)+len(value)+1 > MaxEventSize {
 		return ErrEventTooLarge
 	}
@@ -106,6 +115,13 @@ func (s *SSEReader) field(line []byte) error {
 	s.has = true
 	return nil
 }
+
+// maxEventName bounds the kept event name; only "error" matters.
+const maxEventName = 64
+
+// Event returns the event name ("event:" field) of the event Next last returned, or "" for
+// the default "message" event. Z.ai's official SDK raises on "event: error".
+func (s *SSEReader) Event() string { return string(s.event) }
 
 // readLine returns the next line without its LF and without one CR before it.
 func (s *SSEReader) readLine() ([]byte, error) {

@@ -61,6 +61,7 @@ type choiceState struct {
 	reasoning strings.Builder
 	finish    FinishReason
 	tools     ToolCallAssembler
+	details   detailsMerger
 }
 
 // NewAssembler returns an empty Assembler.
@@ -88,6 +89,8 @@ type chunkChoice struct {
 	Delta struct {
 		Content          string          `json:"content"`
 		ReasoningContent string          `json:"reasoning_content"`
+		Reasoning        string          `json:"reasoning"` // OpenRouter's name for it
+		ReasoningDetails json.RawMessage `json:"reasoning_details"`
 		ToolCalls        []toolCallChunk `json:"tool_calls"`
 	} `json:"delta"`
 	FinishReason *string `json:"finish_reason"`
@@ -189,17 +192,18 @@ func (a *Assembler) choice(cc *chunkChoice, emit func(Event)) {
 		a.choices[cc.Index] = st
 	}
 	d := &cc.Delta
-	if d.ReasoningContent != "" {
-		st.reasoning.WriteString(d.ReasoningContent)
-		a.send(emit, Event{Type: EventReasoningDelta, Choice: cc.Index, Text: d.ReasoningContent})
+	if r := cmp(d.ReasoningContent, d.Reasoning); r != "" {
+		st.reasoning.WriteString(r)
+		a.send(emit, Event{Type: EventReasoningDelta, Choice: cc.Index, Text: r})
 	}
+	st.details.add(d.ReasoningDetails)
 	if d.Content != "" {
 		st.content.WriteString(d.Content)
 		a.send(emit, Event{Type: EventContentDelta, Choice: cc.Index, Text: d.Content})
 	}
 	for _, tc := range d.ToolCalls {
 		f := ToolCallFragment{ID: tc.ID, Type: tc.Type, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)}
-		if tc.Index != nil {
+		if tc.Index != nil && *tc.Index >= 0 { // -1 (glm-4.5-flash) means no index
 			f.Index, f.HasIndex = *tc.Index, true
 		}
 		if delta, ok := st.tools.Add(f); ok {
@@ -255,6 +259,7 @@ func (a *Assembler) Response() *Response {
 				Role:             RoleAssistant,
 				Content:          st.content.String(),
 				ReasoningContent: st.reasoning.String(),
+				ReasoningDetails: st.details.result(),
 				ToolCalls:        st.tools.Calls(),
 			},
 			FinishReason: st.finish,
@@ -289,6 +294,9 @@ func readStream(r io.Reader, emit func(Event)) (*Assembler, error) {
 				err = &transportError{err: err}
 			}
 			return a, err
+		}
+		if sr.Event() == "error" {
+			return a, errorFrame(data)
 		}
 		if err := a.Feed(data, emit); err != nil {
 			return a, err

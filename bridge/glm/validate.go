@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,8 +34,8 @@ var toolNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // as a *ParamError that states the allowed range.
 func (r *Request) Validate() error {
 	v := &validator{}
-	v.intMin("max_tokens", r.MaxTokens, 1, MaxTokensLimit)
-	v.intMin("max_completion_tokens", r.MaxCompletionTokens, 1, MaxTokensLimit)
+	v.outputLimit("max_tokens", r.Model, r.MaxTokens)
+	v.outputLimit("max_completion_tokens", r.Model, r.MaxCompletionTokens)
 	if r.N != nil && *r.N < 1 {
 		v.bad("n", "%d is out of range: allowed 1 or more", *r.N)
 	}
@@ -56,13 +57,64 @@ func (r *Request) Validate() error {
 	if r.ToolStream != nil && *r.ToolStream && !r.Stream {
 		v.bad("tool_stream", "needs stream: true")
 	}
+	if r.ReasoningEffort != "" && !slices.Contains(ReasoningEfforts, r.ReasoningEffort) {
+		v.bad("reasoning_effort", "%q: allowed %s", r.ReasoningEffort, strings.Join(ReasoningEfforts, ", "))
+	}
+	v.modelFeatures(r)
 	v.responseFormat(r.ResponseFormat)
 	v.tools(r)
 	v.messages(r.Messages)
 	return joinErrs(v.errs)
 }
 
+// ReasoningEfforts are the reasoning_effort values accepted: OpenAI's names, and "max", which
+// GLM-5.x gateways list beside "xhigh".
+var ReasoningEfforts = []string{"none", "minimal", "low", "medium", "high", "xhigh", "max"}
+
+// ModelLimitError is a request that asks a known model (see LookupModel) for more output than
+// it can give. It is refused before sending.
+type ModelLimitError struct {
+	// Param is the request field, "max_tokens" or "max_completion_tokens".
+	Param string
+	Model string
+	// Value is what the request asked for; Limit is the model's MaxOutput.
+	Value, Limit int
+}
+
+// Error names the field, the model and its limit.
+func (e *ModelLimitError) Error() string {
+	return fmt.Sprintf("glm: %s: %d is more than %s can give: its largest output is %d tokens",
+		e.Param, e.Value, e.Model, e.Limit)
+}
+
 type validator struct{ errs []error }
+
+// outputLimit checks a token bound against the model's largest output when the model is known,
+// else against the documented MaxTokensLimit.
+func (v *validator) outputLimit(param, model string, p *int) {
+	m, ok := LookupModel(model)
+	if !ok || p == nil || *p < 1 {
+		v.intMin(param, p, 1, MaxTokensLimit)
+		return
+	}
+	if *p > m.MaxOutput {
+		v.errs = append(v.errs, &ModelLimitError{Param: param, Model: m.ID, Value: *p, Limit: m.MaxOutput})
+	}
+}
+
+// modelFeatures refuses thinking and tool_stream for a known model that does not take them.
+func (v *validator) modelFeatures(r *Request) {
+	m, ok := LookupModel(r.Model)
+	if !ok {
+		return
+	}
+	if r.Thinking != nil && r.Thinking.Type == "enabled" && !m.Thinking {
+		v.bad("thinking", "%s does not think", m.ID)
+	}
+	if r.ToolStream != nil && *r.ToolStream && !m.ToolStream {
+		v.bad("tool_stream", "%s does not stream tool arguments (tool_stream is for GLM-4.6 and later)", m.ID)
+	}
+}
 
 func (v *validator) bad(param, format string, args ...any) {
 	v.errs = append(v.errs, &ParamError{Param: param, Msg: fmt.Sprintf(format, args...)})

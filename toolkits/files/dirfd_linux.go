@@ -46,8 +46,10 @@ func (d dirHandle) openDir(name string) (dirHandle, error) {
 	return dirHandle{fd}, nil
 }
 
-// entries reads the directory's entries with getdents(2).
-func (d dirHandle) entries(buf []byte) ([]dirent, []byte, error) {
+// entries reads the directory's entries with getdents(2), a buffer at a
+// time; after each, more is told what was read and may stop the reading (a
+// memory budget, a cancelled call), so a huge directory is never read whole.
+func (d dirHandle) entries(buf []byte, more func(read []dirent) bool) ([]dirent, []byte, error) {
 	if len(buf) == 0 {
 		buf = make([]byte, 32<<10)
 	}
@@ -66,7 +68,11 @@ func (d dirHandle) entries(buf []byte) ([]dirent, []byte, error) {
 		if n <= 0 {
 			return out, buf, nil
 		}
+		before := len(out)
 		out = d.parse(out, buf[:n])
+		if !more(out[before:]) {
+			return out, buf, nil
+		}
 	}
 }
 
@@ -190,6 +196,9 @@ func readFD(fd int, buf []byte, maxSize int64) ([]byte, []byte, error) {
 		m, err := unix.Read(fd, buf[n:])
 		if errors.Is(err, unix.EINTR) {
 			continue
+		}
+		if errors.Is(err, unix.EAGAIN) {
+			return nil, buf, errWouldBlock
 		}
 		if err != nil {
 			return nil, buf, err

@@ -36,18 +36,29 @@ func (d dirHandle) openDir(name string) (dirHandle, error) {
 	return dirHandle{r}, err
 }
 
-func (d dirHandle) entries(buf []byte) ([]dirent, []byte, error) {
+func (d dirHandle) entries(buf []byte, more func(read []dirent) bool) ([]dirent, []byte, error) {
 	f, err := d.r.Open(".")
 	if err != nil {
 		return nil, buf, err
 	}
 	defer f.Close()
-	des, err := f.ReadDir(-1)
-	out := make([]dirent, 0, len(des))
-	for _, de := range des {
-		out = append(out, dirent{name: de.Name(), typ: de.Type() & (fs.ModeDir | fs.ModeSymlink | fs.ModeIrregular | fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice)})
+	var out []dirent
+	for {
+		des, err := f.ReadDir(1024)
+		before := len(out)
+		for _, de := range des {
+			out = append(out, dirent{name: de.Name(), typ: de.Type() & (fs.ModeDir | fs.ModeSymlink | fs.ModeIrregular | fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice)})
+		}
+		if err == io.EOF || len(des) == 0 {
+			return out, buf, nil
+		}
+		if err != nil {
+			return out, buf, err
+		}
+		if !more(out[before:]) {
+			return out, buf, nil
+		}
 	}
-	return out, buf, err
 }
 
 var (

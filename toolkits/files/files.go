@@ -5,10 +5,13 @@
 package files
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/glm-mcp/glm-mcp/toolkits"
@@ -17,6 +20,11 @@ import (
 // Defaults and bounds of the tools' arguments.
 const (
 	DefaultMaxFileSize = 10 << 20 // files larger than this are skipped by search and refused by read_file
+	// DefaultMaxResultBytes bounds the text one find_files or search_content
+	// result carries (paths, lines and context lines, counted once each).
+	DefaultMaxResultBytes = 4 << 20
+	// DefaultCallTimeout bounds one call of any files tool.
+	DefaultCallTimeout = time.Minute
 	defaultListLimit   = 500
 	maxListLimit       = 5000
 	defaultMaxResults  = 200
@@ -32,15 +40,25 @@ type Config struct {
 	Roots []string
 	// MaxFileSize is the largest file searched or read; DefaultMaxFileSize when 0.
 	MaxFileSize int64
+	// MaxResultBytes is the most text (paths, matching and context lines) one
+	// find_files or search_content result returns; past it the result is cut
+	// and says so. DefaultMaxResultBytes when 0.
+	MaxResultBytes int64
+	// CallTimeout bounds one call; a call past it ends with a message saying
+	// how to ask for less. DefaultCallTimeout when 0.
+	CallTimeout time.Duration
 	// Logger is used for what the tools do not report to the model.
 	Logger zerolog.Logger
 }
 
 // Toolkit serves list_directory, find_files, search_content and read_file.
 type Toolkit struct {
-	roots       []*root
-	maxFileSize int64
-	logger      zerolog.Logger
+	roots          []*root
+	maxFileSize    int64
+	maxResultBytes int64
+	callTimeout    time.Duration
+	walkCost       int64 // memory bound of one walk or listing; defaultWalkCost
+	logger         zerolog.Logger
 
 	handles *budget // directory handles kept between a search's walk and its reads
 
@@ -55,10 +73,18 @@ func New(cfg Config) (*Toolkit, error) {
 	if len(cfg.Roots) == 0 {
 		return nil, errors.New("at least one root is needed")
 	}
-	t := &Toolkit{maxFileSize: cfg.MaxFileSize, logger: cfg.Logger, handles: newBudget(handleBudget())}
+	t := &Toolkit{maxFileSize: cfg.MaxFileSize, maxResultBytes: cfg.MaxResultBytes, callTimeout: cfg.CallTimeout,
+		logger: cfg.Logger, handles: newBudget(handleBudget())}
 	if t.maxFileSize <= 0 {
 		t.maxFileSize = DefaultMaxFileSize
 	}
+	if t.maxResultBytes <= 0 {
+		t.maxResultBytes = DefaultMaxResultBytes
+	}
+	if t.callTimeout <= 0 {
+		t.callTimeout = DefaultCallTimeout
+	}
+	t.walkCost = defaultWalkCost
 	for _, p := range cfg.Roots {
 		rt, err := openRoot(p)
 		if err != nil {
@@ -100,10 +126,28 @@ func (t *Toolkit) Name() string { return "files" }
 // Tools returns the toolkit's four tools.
 func (t *Toolkit) Tools() []toolkits.Tool {
 	return []toolkits.Tool{
-		{Def: listDirectoryTool(), Handler: t.listDirectory},
-		{Def: findFilesTool(), Handler: t.findFiles},
-		{Def: searchContentTool(), Handler: t.searchContent},
-		{Def: readFileTool(), Handler: t.readFile},
+		{Def: listDirectoryTool(), Handler: t.handler("list_directory", t.listDirectory)},
+		{Def: findFilesTool(), Handler: t.handler("find_files", t.findFiles)},
+		{Def: searchContentTool(), Handler: t.handler("search_content", t.searchContent)},
+		{Def: readFileTool(), Handler: t.handler("read_file", t.readFile)},
+	}
+}
+
+// errWouldBlock says a read would have waited: the file is a kernel
+// interface, a pipe or a device that only looks like a file.
+var errWouldBlock = errors.New("read would block")
+
+// handler runs h under the toolkit's CallTimeout; a call that passes it (and
+// was not cancelled by its caller) tells the model how to ask for less.
+func (t *Toolkit) handler(name string, h toolkits.Handler) toolkits.Handler {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		cctx, cancel := context.WithTimeout(ctx, t.callTimeout)
+		defer cancel()
+		res, err := h(cctx, req)
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return toolkits.Errorf("%s stopped at its time limit of %s; ask for less: narrow path (a folder), include or pattern, or lower max_results", name, t.callTimeout), nil
+		}
+		return res, err
 	}
 }
 

@@ -3,7 +3,6 @@ package files
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -77,7 +76,7 @@ func (t *Toolkit) plan(ctx context.Context, a walkArgs) (*walkPlan, *mcp.CallToo
 	if p.starts, errRes = p.v.startPoints(a.Path); errRes != nil {
 		return nil, errRes
 	}
-	p.opts = walkOptions{includeHidden: a.IncludeHidden, respectGitignore: a.RespectGitignore == nil || *a.RespectGitignore, budget: t.handles}
+	p.opts = walkOptions{maxCost: t.walkCost, includeHidden: a.IncludeHidden, respectGitignore: a.RespectGitignore == nil || *a.RespectGitignore, budget: t.handles}
 	return p, nil
 }
 
@@ -100,38 +99,49 @@ func (t *Toolkit) findFiles(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return errRes, nil
 	}
 	p.opts.budget = nil // nothing is read after the walk
+	out, why, walkCut := t.find(ctx, p, m)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("find_files: %w", err)
+	}
+	return toolkits.ResultWithText(out, findText(out, why, walkCut, t.maxResultBytes)), nil
+}
+
+// find walks every start point and collects the matching paths, up to
+// max_results paths and the result byte budget.
+func (t *Toolkit) find(ctx context.Context, p *walkPlan, m *nameMatcher) (FindResult, cut, bool) {
 	out := FindResult{Files: []string{}}
+	why, walkCut := cutNone, false
+	var size int64
 	for _, st := range p.starts {
+		if why != cutNone {
+			break
+		}
 		wr := walk(ctx, st.root, st.rel, p.opts)
 		out.DirsSkipped += wr.errors
-		out.Truncated = out.Truncated || wr.truncated
-		for _, n := range wr.units() {
+		if wr.truncated {
+			why, walkCut = cutWalk, true
+		}
+		wr.each(func(n *dirNode) {
 			for _, f := range n.files {
-				rel := n.child(f.name)
-				if !m.match(relativeTo(st.rel, rel), f.name) {
+				if why == cutCount || why == cutBytes || !m.match(n, f.name) {
 					continue
 				}
 				if len(out.Files) == p.max {
-					out.Truncated = true
-					break
+					why = cutCount
+					return
 				}
-				out.Files = append(out.Files, p.v.display(st.root, rel))
+				path := p.v.display(st.root, n.rel(f.name, false))
+				if size += int64(len(path)) + 1; size > t.maxResultBytes {
+					why = cutBytes
+					return
+				}
+				out.Files = append(out.Files, path)
 			}
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("find_files: %w", err)
-		}
+		})
 	}
 	out.Count = len(out.Files)
-	return toolkits.Result(out)
-}
-
-// relativeTo returns rel (relative to the root) relative to start.
-func relativeTo(start, rel string) string {
-	if start == "." {
-		return rel
-	}
-	return strings.TrimPrefix(rel, start+"/")
+	out.Truncated = why != cutNone
+	return out, why, walkCut
 }
 
 // startPoints resolves the path argument of find and search: every root when

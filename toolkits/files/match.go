@@ -37,9 +37,19 @@ func newNameMatcher(pattern string) (*nameMatcher, error) {
 	return &nameMatcher{pattern: pattern, path: strings.Contains(pattern, "/")}, nil
 }
 
-// match reports whether the file with this path (relative to the search start)
-// and base name matches.
-func (m *nameMatcher) match(rel, base string) bool {
+// match reports whether the file base in the walk's folder n matches; its
+// path (relative to the walk's top) is built only for globs with a slash.
+func (m *nameMatcher) match(n *dirNode, base string) bool {
+	rel := ""
+	if m.path {
+		rel = n.rel(base, true)
+	}
+	return m.matchPath(rel, base)
+}
+
+// matchPath reports whether the file with this path (relative to the search
+// start) and base name matches.
+func (m *nameMatcher) matchPath(rel, base string) bool {
 	switch {
 	case m.word && m.fold:
 		return containsFold(base, m.pattern)

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
+	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -25,12 +25,15 @@ type ReadResult struct {
 func readFileTool() mcp.Tool {
 	return mcp.NewTool("read_file",
 		mcp.WithToolTitle("Read file"),
-		mcp.WithDescription("Read a text file under the allowed roots, by lines. Returns up to limit lines from offset (1-based), the file's total line count, "+
-			"and next_offset when more remains: call again with offset set to it to continue. Binary files and files over 10 MB are refused; "+
+		mcp.WithDescription("Read a text file under the allowed roots, by lines. Returns up to limit lines from offset (1-based): "+
+			"a header line (path: lines 1-2000 of 5000; next: offset=2001), then the lines exactly as they are in the file. "+
+			"When the header names a next offset, call again with that offset to continue. Binary files, files over 10 MB and "+
+			"anything that is not a regular file (devices, pipes) are refused; "+
 			"use search_content to find the lines you need in a large file, then read around them."),
 		mcp.WithString("path", mcp.Required(), mcp.Description("File to read, relative to the root (or absolute inside it).")),
 		mcp.WithInteger("offset", mcp.Description("1-based number of the first line to return."), mcp.DefaultNumber(1), mcp.Min(1)),
 		mcp.WithInteger("limit", mcp.Description("Most lines to return."), mcp.DefaultNumber(defaultReadLines), mcp.Min(1), mcp.Max(100000)),
+		mcp.WithBoolean("line_numbers", mcp.Description("Prefix each line with its number and a tab."), mcp.DefaultBool(false)),
 		mcp.WithInteger("max_bytes", mcp.Description("Most bytes of text to return; lines past it are left for the next call."), mcp.DefaultNumber(defaultReadBytes), mcp.Min(1), mcp.Max(DefaultMaxFileSize)),
 		mcp.WithOutputSchema[ReadResult](),
 		mcp.WithToolAnnotation(toolkits.Annotations("Read file", true, false, true, false)),
@@ -42,6 +45,8 @@ type readArgs struct {
 	Offset   *int   `json:"offset"`
 	Limit    *int   `json:"limit"`
 	MaxBytes *int   `json:"max_bytes"`
+	// LineNumbers prefixes each line of the text block with its number.
+	LineNumbers bool `json:"line_numbers"`
 }
 
 func (t *Toolkit) readFile(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -62,13 +67,16 @@ func (t *Toolkit) readFile(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	if errRes != nil {
 		return errRes, nil
 	}
-	data, errRes := v.load(args.Path)
+	data, errRes := v.load(ctx, args.Path)
 	if errRes != nil {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read_file: %w", err)
+		}
 		return errRes, nil
 	}
-	out := sliceLines(data, offset, limit, maxBytes)
+	out, raw := sliceLines(data, offset, limit, maxBytes)
 	out.Path = args.Path
-	return toolkits.Result(out)
+	return toolkits.ResultWithText(out, readText(out, raw, args.LineNumbers)), nil
 }
 
 func deref(p *int, def int) int {
@@ -80,7 +88,7 @@ func deref(p *int, def int) int {
 
 // load reads a whole text file through its root, refusing directories,
 // oversized and binary files with messages the model can act on.
-func (t *view) load(p string) ([]byte, *mcp.CallToolResult) {
+func (t *view) load(ctx context.Context, p string) ([]byte, *mcp.CallToolResult) {
 	loc, err := t.resolve(p)
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
@@ -109,9 +117,16 @@ func (t *view) load(p string) ([]byte, *mcp.CallToolResult) {
 	case fi.Size() > t.maxFileSize:
 		return nil, toolkits.Errorf("%q is %d bytes, over the %d-byte limit for reading; use search_content with path and include to find the lines you need", p, fi.Size(), t.maxFileSize)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, t.maxFileSize+1))
-	if err != nil {
-		return nil, toolkits.Errorf("%s", t.pathError(p, errors.Unwrap(err)))
+	// Never through Go's poller: a file that only looks regular (/proc/kmsg)
+	// would park the call until data came.
+	data, err := readAllNonBlockingCtx(ctx, f, t.maxFileSize)
+	switch {
+	case errors.Is(err, errWouldBlock):
+		return nil, toolkits.Errorf("%q is not a regular file (reading it would wait for data: a kernel interface, pipe or device) and cannot be read", p)
+	case err != nil:
+		return nil, toolkits.Errorf("%s", t.pathError(p, err))
+	case int64(len(data)) > t.maxFileSize:
+		return nil, toolkits.Errorf("%q is over the %d-byte limit for reading; use search_content with path and include to find the lines you need", p, t.maxFileSize)
 	}
 	if isBinary(data) {
 		return nil, toolkits.Errorf("%q is a binary file (it contains NUL bytes) and cannot be read as text", p)
@@ -120,8 +135,9 @@ func (t *view) load(p string) ([]byte, *mcp.CallToolResult) {
 }
 
 // sliceLines returns lines [offset, offset+limit) of data, stopping early
-// before maxBytes of text (but always returning at least one line).
-func sliceLines(data []byte, offset, limit, maxBytes int) ReadResult {
+// before maxBytes of text (but always returning at least one line), and the
+// same lines as they are in data (line ends included).
+func sliceLines(data []byte, offset, limit, maxBytes int) (ReadResult, []byte) {
 	total := bytes.Count(data, []byte{'\n'})
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		total++
@@ -136,6 +152,7 @@ func sliceLines(data []byte, offset, limit, maxBytes int) ReadResult {
 		}
 		pos += i + 1
 	}
+	first := pos
 	var text bytes.Buffer
 	for out.Lines < limit && pos < len(data) {
 		end := len(data)
@@ -157,5 +174,5 @@ func sliceLines(data []byte, offset, limit, maxBytes int) ReadResult {
 	if next := offset + out.Lines; next <= total {
 		out.NextOffset, out.Truncated = next, true
 	}
-	return out
+	return out, data[first:min(pos, len(data))]
 }

@@ -20,6 +20,9 @@ type document struct {
 	ContentType   string
 	Content       string
 	BodyTruncated bool
+	// HTMLCut is the size of the HTML when it was cut before conversion,
+	// else 0.
+	HTMLCut int
 }
 
 type cacheEntry struct {

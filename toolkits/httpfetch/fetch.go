@@ -128,13 +128,13 @@ func (t *Toolkit) fetchBody(ctx context.Context, u *url.URL, raw bool) (*documen
 	if err != nil {
 		return nil, err
 	}
-	mt, content, err := t.convert(ctx, resp.Header.Get("Content-Type"), body, final, raw)
+	mt, content, htmlCut, err := t.convert(ctx, resp.Header.Get("Content-Type"), body, final, raw)
 	if err != nil {
 		return nil, err
 	}
 	return &document{
 		URL: u.String(), FinalURL: final.String(), Status: resp.StatusCode,
-		ContentType: mt, Content: content, BodyTruncated: capped,
+		ContentType: mt, Content: content, BodyTruncated: capped, HTMLCut: htmlCut,
 	}, nil
 }
 
@@ -159,31 +159,68 @@ func (t *Toolkit) readBody(resp *http.Response, limit int64) (body []byte, cappe
 }
 
 // convert turns a body into the tool's content: decoded to UTF-8, HTML
-// converted to Markdown unless raw. It returns the media type.
-func (t *Toolkit) convert(ctx context.Context, contentType string, body []byte, final *url.URL, raw bool) (string, string, error) {
-	mt := mediaType(contentType)
+// converted to Markdown unless raw. It returns the media type, and the
+// HTML's size when it was cut before conversion (else 0).
+func (t *Toolkit) convert(ctx context.Context, contentType string, body []byte, final *url.URL, raw bool) (mt, content string, htmlCut int, err error) {
+	mt = mediaType(contentType)
 	if mt == "" {
 		mt = sniffType(body)
 	}
 	kind := classify(mt)
 	if kind == kindUnsupported {
-		return mt, "", &UnsupportedContentError{URL: final.String(), ContentType: mt}
+		return mt, "", 0, &UnsupportedContentError{URL: final.String(), ContentType: mt}
 	}
 	text := decodeText(body, contentType, kind == kindHTML)
 	if looksBinary(text) {
-		return mt, "", &UnsupportedContentError{URL: final.String(), ContentType: mt, Binary: true}
+		return mt, "", 0, &UnsupportedContentError{URL: final.String(), ContentType: mt, Binary: true}
 	}
 	if kind != kindHTML || raw {
-		return mt, text, nil
+		return mt, text, 0, nil
 	}
-	md, err := htmlToMarkdown(ctx, text, final)
+	if len(text) > t.cfg.MaxHTMLBytes {
+		htmlCut = len(text)
+		text = cutHTML(text, t.cfg.MaxHTMLBytes)
+	}
+	md, err := convertWithin(ctx, text, final)
 	if err != nil {
 		if ctx.Err() != nil {
-			return mt, "", ctx.Err()
+			return mt, "", 0, ctx.Err()
 		}
-		return mt, "", &ConversionError{URL: final.String(), Err: err}
+		return mt, "", 0, &ConversionError{URL: final.String(), Err: err}
 	}
-	return mt, md, nil
+	return mt, md, htmlCut, nil
+}
+
+// cutHTML cuts src to at most n bytes, before the last tag that starts
+// within them, so that no tag is cut in half.
+func cutHTML(src string, n int) string {
+	cut := src[:n]
+	if i := strings.LastIndexByte(cut, '<'); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.ToValidUTF8(cut, "")
+}
+
+// convertWithin converts HTML to Markdown, returning when ctx ends even if
+// the converter does not: it checks its context only now and then, and
+// parsing not at all. An abandoned conversion runs on to its end in the
+// background, bounded by MaxHTMLBytes.
+func convertWithin(ctx context.Context, src string, pageURL *url.URL) (string, error) {
+	type result struct {
+		md  string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		md, err := htmlToMarkdown(ctx, src, pageURL)
+		done <- result{md, err}
+	}()
+	select {
+	case r := <-done:
+		return r.md, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // ConversionError reports an HTML page that could not be turned into Markdown.
@@ -208,7 +245,7 @@ func (t *Toolkit) statusError(ctx context.Context, resp *http.Response, final *u
 	if err != nil || len(body) == 0 {
 		return se
 	}
-	if _, text, err := t.convert(ctx, resp.Header.Get("Content-Type"), body, final, false); err == nil {
+	if _, text, _, err := t.convert(ctx, resp.Header.Get("Content-Type"), body, final, false); err == nil {
 		se.Excerpt = excerpt(strings.TrimSpace(text), errorExcerptChars)
 	}
 	return se

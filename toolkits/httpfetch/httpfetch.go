@@ -30,6 +30,8 @@ const (
 	DefaultTimeout  = 30 * time.Second
 	DefaultMaxBytes = 10 << 20
 	DefaultCacheTTL = 2 * time.Minute
+	// DefaultMaxHTMLBytes caps the HTML handed to the Markdown converter.
+	DefaultMaxHTMLBytes = 2 << 20
 	// DefaultVersion names the build when Config.Version is empty.
 	DefaultVersion = "dev"
 	// maxRedirects is the number of redirects followed, each re-checked.
@@ -50,6 +52,11 @@ type Config struct {
 	// MaxBytes caps the body read, counted after decompression
 	// (--fetch-max-bytes). Zero means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxHTMLBytes caps the HTML converted to Markdown: conversion takes
+	// tens of times the page's size in memory, so a longer page is cut (at a
+	// tag) before conversion and the result says so; raw=true still returns
+	// the whole body. Zero means DefaultMaxHTMLBytes.
+	MaxHTMLBytes int
 	// IgnoreRobots switches off robots.txt checks (--ignore-robots).
 	IgnoreRobots bool
 	// UserAgent overrides the User-Agent header (--user-agent).
@@ -124,6 +131,12 @@ func (c *Config) applyDefaults() error {
 		return errors.New("fetch max bytes must not be negative")
 	case c.MaxBytes == 0:
 		c.MaxBytes = DefaultMaxBytes
+	}
+	switch {
+	case c.MaxHTMLBytes < 0:
+		return errors.New("max html bytes must not be negative")
+	case c.MaxHTMLBytes == 0:
+		c.MaxHTMLBytes = DefaultMaxHTMLBytes
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

@@ -40,6 +40,7 @@ type FetchResult struct {
 	NextStartIndex int    `json:"next_start_index,omitempty" jsonschema:"the start_index of the next page, when truncated"`
 	TotalLength    int    `json:"total_length" jsonschema:"the length of the whole content in characters"`
 	BodyTruncated  bool   `json:"body_truncated,omitempty" jsonschema:"true if the response body was cut at the size limit, so the content ends early"`
+	HTMLTruncated  bool   `json:"html_truncated,omitempty" jsonschema:"true if the HTML was cut before conversion to Markdown, so the Markdown ends early; raw=true returns the whole source"`
 	Note           string `json:"note,omitempty" jsonschema:"how to get the next page, and other remarks"`
 }
 
@@ -181,7 +182,7 @@ func pageOf(doc *document, start, maxLength int) (FetchResult, error) {
 	res := FetchResult{
 		URL: doc.URL, FinalURL: doc.FinalURL, Status: doc.Status, ContentType: doc.ContentType,
 		Content: content[from:to], Truncated: end < total, StartIndex: start, TotalLength: total,
-		BodyTruncated: doc.BodyTruncated,
+		BodyTruncated: doc.BodyTruncated, HTMLTruncated: doc.HTMLCut > 0,
 	}
 	if res.Truncated {
 		res.NextStartIndex = end
@@ -192,6 +193,12 @@ func pageOf(doc *document, start, maxLength int) (FetchResult, error) {
 			res.Note += " "
 		}
 		res.Note += "The response body was larger than the size limit (--fetch-max-bytes) and was cut there, so the content ends early."
+	}
+	if doc.HTMLCut > 0 {
+		if res.Note != "" {
+			res.Note += " "
+		}
+		res.Note += fmt.Sprintf("The page's HTML (%d bytes) was too long to convert whole: only its start was turned into Markdown, so the Markdown ends early; call fetch_url with raw=true to read the whole HTML source in pages.", doc.HTMLCut)
 	}
 	return res, nil
 }

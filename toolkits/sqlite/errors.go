@@ -89,6 +89,8 @@ func (tk *Toolkit) sqliteMessage(c call, se sqlite3.Error) string {
 		return fmt.Sprintf("cannot read database %q (%s): %s; ask the user to check the file and its permissions", c.db.name, c.db.path, msg)
 	case sqlite3.ErrTooBig:
 		return fmt.Sprintf("a value is too big to return (limit %d MiB per string or blob): %s. Select length(col) or substr(col, 1, N) instead of the whole value.", maxValueBytes>>20, msg)
+	case sqlite3.ErrNomem, sqlite3.ErrFull:
+		return fmt.Sprintf("the statement needed more memory than the %d MiB SQLite may use (SQLite: %s); nothing was changed. Ask for less: select fewer columns, length(col) or substr(col, 1, N) instead of long values, add a LIMIT, or filter and sort on indexed columns.", tk.cfg.MemoryLimit>>20, msg)
 	case sqlite3.ErrConstraint:
 		return fmt.Sprintf("constraint failed: %s. Nothing was changed; check the values against the table's constraints (sqlite_schema shows the columns, keys and indexes).", msg)
 	case sqlite3.ErrAuth:

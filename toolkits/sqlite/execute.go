@@ -73,7 +73,7 @@ func (tk *Toolkit) execute(ctx context.Context, c *call, args executeArgs) (*Exe
 		}
 		return nil
 	}
-	err = tk.runStatement(ctx, c, db.rw, writePolicy, args.Params, args.SQL, notWrite,
+	err = tk.runStatement(ctx, c, db, true, args.Params, args.SQL, notWrite,
 		func(ctx context.Context, sc *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error {
 			if _, err := st.ExecContext(ctx, params); err != nil {
 				return err

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -106,10 +105,10 @@ func (tk *Toolkit) query(ctx context.Context, c *call, args queryArgs) (*QueryRe
 		}
 		return nil
 	}
-	err = tk.runStatement(ctx, c, db.ro, readPolicy, args.Params, args.SQL, notRead,
+	err = tk.runStatement(ctx, c, db, false, args.Params, args.SQL, notRead,
 		func(ctx context.Context, _ *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error {
 			var err error
-			if res, err = readRows(ctx, st, params, maxRows, tk.maxResultBytes); err != nil {
+			if res, err = readRows(ctx, st, params, maxRows, tk.cfg.MaxResultBytes); err != nil {
 				return err
 			}
 			res.Database = db.name
@@ -122,7 +121,7 @@ func (tk *Toolkit) query(ctx context.Context, c *call, args queryArgs) (*QueryRe
 // runStatement runs sqlText alone on pool, under the deadline and the
 // policy's authorizer: what sqlite_query and sqlite_execute share. check
 // refuses the wrong kind of statement before anything runs; fn runs it.
-func (tk *Toolkit) runStatement(ctx context.Context, c *call, pool *sql.DB, p policy, rawParams []json.RawMessage, sqlText string,
+func (tk *Toolkit) runStatement(ctx context.Context, c *call, db *database, write bool, rawParams []json.RawMessage, sqlText string,
 	check func(*sqlite3.SQLiteStmt) error,
 	fn func(ctx context.Context, sc *sqlite3.SQLiteConn, st *sqlite3.SQLiteStmt, params []driver.NamedValue, start time.Time) error) error {
 	params, err := decodeParams(rawParams)
@@ -134,8 +133,11 @@ func (tk *Toolkit) runStatement(ctx context.Context, c *call, pool *sql.DB, p po
 	}
 	ctx, cancel := context.WithTimeout(ctx, tk.cfg.Timeout)
 	defer cancel()
-	c.g = newGuard(p)
-	return withRawConn(ctx, pool, func(sc *sqlite3.SQLiteConn) error {
+	run := func(sc *sqlite3.SQLiteConn) error {
+		c.g = newGuard(readPolicy)
+		if write {
+			c.g = newGuard(writePolicy)
+		}
 		sc.RegisterAuthorizer(c.g.authorize)
 		start := time.Now()
 		st, err := prepareOne(sc, sqlText)
@@ -150,7 +152,11 @@ func (tk *Toolkit) runStatement(ctx context.Context, c *call, pool *sql.DB, p po
 			return err
 		}
 		return fn(ctx, sc, st, params, start)
-	})
+	}
+	if write {
+		return withRawConn(ctx, db.rw, run)
+	}
+	return db.read(ctx, run)
 }
 
 // checkParamCount compares placeholders and params before anything runs.
@@ -162,7 +168,9 @@ func checkParamCount(st *sqlite3.SQLiteStmt, params []driver.NamedValue) error {
 }
 
 // readRows steps the statement until maxRows rows are read, one more row
-// proves truncation, or the result passes maxBytes.
+// proves truncation, or the result would pass maxBytes. Every value is
+// counted before it is converted, the first row's too, so one row of huge
+// values is cut like many rows of small ones.
 func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.NamedValue, maxRows, maxBytes int) (*QueryResult, error) {
 	dr, err := st.QueryContext(ctx, params)
 	if err != nil {
@@ -191,10 +199,11 @@ func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.Named
 			res.Truncated = true
 			break
 		}
-		row, n := convertRow(dest, decl, conv)
-		if size+n > maxBytes && len(res.Rows) > 0 {
+		row, n, over := convertRow(dest, decl, conv, maxBytes-size)
+		clear(dest) // let a big value go before the next step
+		if over >= 0 {
 			res.Truncated = true
-			res.Notes = append(res.Notes, fmt.Sprintf("stopped after %d rows: the result passed %d KiB; select fewer or shorter columns, or page with LIMIT/OFFSET", len(res.Rows), maxBytes>>10))
+			res.Notes = append(res.Notes, budgetNote(len(res.Rows), res.Columns[over], maxBytes))
 			break
 		}
 		size += n
@@ -209,19 +218,31 @@ func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.Named
 	return res, nil
 }
 
-// convertRow converts one row, noting columns whose values the driver changed.
-func convertRow(dest []driver.Value, decl []string, conv []int) ([]any, int) {
-	row := make([]any, len(dest))
-	size := 0
+// budgetNote says where the result budget cut the result and how to ask for
+// less.
+func budgetNote(rows int, col string, maxBytes int) string {
+	if rows == 0 {
+		return fmt.Sprintf("no rows shown: the first row alone passed the result budget of %d KiB (at column %q); select fewer columns, or length(%s) or substr(%s, 1, 1000) instead of whole long values", maxBytes>>10, col, col, col)
+	}
+	return fmt.Sprintf("stopped after %d rows: the result passed %d KiB (at column %q of the next row); select fewer or shorter columns, or page with LIMIT/OFFSET", rows, maxBytes>>10, col)
+}
+
+// convertRow converts one row, noting columns whose values the driver
+// changed. It stops at the first value that would take the row past budget
+// bytes and returns that column's index as over (else -1).
+func convertRow(dest []driver.Value, decl []string, conv []int, budget int) (row []any, size, over int) {
+	row = make([]any, len(dest))
 	for i, v := range dest {
-		var n, k int
-		row[i], n, k = convertValue(v, decl[i])
-		size += n
+		if size += valueSize(v); size > budget {
+			return nil, size, i
+		}
+		var k int
+		row[i], _, k = convertValue(v, decl[i])
 		if k != convertedNone {
 			conv[i] = k
 		}
 	}
-	return row, size
+	return row, size, -1
 }
 
 func millis(d time.Duration) float64 {

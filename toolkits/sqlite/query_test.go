@@ -192,8 +192,7 @@ func TestToolkit_Query_MaxRows(t *testing.T) {
 }
 
 func TestToolkit_Query_ResultByteCap(t *testing.T) {
-	tk := oneDB(t, createDB(t, t.TempDir(), "b.db", "CREATE TABLE t(a)"))
-	tk.maxResultBytes = 64 << 10
+	tk := newTestToolkit(t, Config{MaxResultBytes: 64 << 10, Databases: []Database{{Name: "main", Path: createDB(t, t.TempDir(), "b.db", "CREATE TABLE t(a)")}}})
 	// A 16 KiB blob counts about 21 KiB (its base64), so the third row
 	// would pass the 64 KiB cap.
 	res := mustOK(t, tk, "sqlite_query", map[string]any{

@@ -15,13 +15,23 @@ import (
 // SchemaResult is the structured result of sqlite_schema.
 type SchemaResult struct {
 	Database string  `json:"database" jsonschema:"the database described"`
-	Tables   []Table `json:"tables" jsonschema:"tables and views, sorted by name"`
+	Tables   []Table `json:"tables" jsonschema:"tables and views described, sorted by name"`
+	// TotalTables counts every table and view, described or not.
+	TotalTables int `json:"total_tables" jsonschema:"number of tables and views in the database"`
+	// Truncated is true when the size budget left tables undescribed.
+	Truncated bool `json:"truncated" jsonschema:"true when some tables were not described because the result reached its size budget; describe them one at a time with the table argument"`
+	// NotDescribed names (some of) the tables left out, in order.
+	NotDescribed []string `json:"not_described,omitempty" jsonschema:"names of tables and views left out (at most 1000), to pass as table"`
+	// Note says how to see what was left out.
+	Note string `json:"note,omitempty" jsonschema:"how to see what was left out"`
 }
 
 // Table is one table or view.
 type Table struct {
 	Name        string       `json:"name"`
 	Type        string       `json:"type" jsonschema:"table or view"`
+	SQL         string       `json:"sql,omitempty" jsonschema:"the CREATE statement as stored in the database"`
+	OtherSQL    []string     `json:"other_sql,omitempty" jsonschema:"the CREATE INDEX and CREATE TRIGGER statements of this table, as stored"`
 	Columns     []Column     `json:"columns"`
 	Indexes     []Index      `json:"indexes"`
 	ForeignKeys []ForeignKey `json:"foreign_keys"`
@@ -60,10 +70,12 @@ type ForeignKey struct {
 // Every identifier below is a bound parameter of a pragma table-valued
 // function: table and index names are never formatted into SQL.
 const (
-	sqlListTables = `SELECT name, type FROM sqlite_schema
+	sqlListTables = `SELECT name, type, sql FROM sqlite_schema
 		WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
-		ORDER BY name`
-	sqlFindTable = `SELECT name, type FROM sqlite_schema
+		ORDER BY name LIMIT ?`
+	sqlCountTables = `SELECT count(*) FROM sqlite_schema
+		WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+	sqlFindTable = `SELECT name, type, sql FROM sqlite_schema
 		WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE
 		ORDER BY name = ? DESC, name LIMIT 1`
 	sqlColumns     = `SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid`
@@ -72,6 +84,7 @@ const (
 	sqlForeignKeys = `SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq`
 	sqlHasStat1    = `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'`
 	sqlStat1       = `SELECT stat FROM sqlite_stat1 WHERE tbl = ? ORDER BY idx IS NOT NULL LIMIT 1`
+	sqlOtherSQL    = `SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name`
 )
 
 // schemaReader runs the schema queries on one read connection.
@@ -80,17 +93,31 @@ type schemaReader struct {
 	sc  *sqlite3.SQLiteConn
 }
 
-// loadSchema describes every table and view, or only the one named table.
-func loadSchema(ctx context.Context, sc *sqlite3.SQLiteConn, dbName, table string) (*SchemaResult, error) {
+// Bounds of one sqlite_schema call.
+const (
+	// maxListedTables bounds the table names read when describing all.
+	maxListedTables = 20000
+	// maxNotDescribed bounds the names of tables left out that are returned.
+	maxNotDescribed = 1000
+)
+
+// loadSchema describes every table and view, or only the one named table,
+// until their text passes budget bytes: the tables after that are only named.
+func loadSchema(ctx context.Context, sc *sqlite3.SQLiteConn, dbName, table string, budget int) (*SchemaResult, error) {
 	r := schemaReader{ctx: ctx, sc: sc}
 	var list [][]driver.Value
 	var err error
+	total := 1
 	if table == "" {
-		list, err = r.all(sqlListTables)
-	} else {
-		list, err = r.all(sqlFindTable, table, table)
-	}
-	if err != nil {
+		if list, err = r.all(sqlListTables, int64(maxListedTables)); err != nil {
+			return nil, err
+		}
+		n, err := r.all(sqlCountTables)
+		if err != nil {
+			return nil, err
+		}
+		total = int(asInt(n[0][0]))
+	} else if list, err = r.all(sqlFindTable, table, table); err != nil {
 		return nil, err
 	}
 	if table != "" && len(list) == 0 {
@@ -101,23 +128,54 @@ func loadSchema(ctx context.Context, sc *sqlite3.SQLiteConn, dbName, table strin
 		return nil, err
 	}
 	hasStat1 := len(stat1) == 1 && stat1[0][0] == int64(1)
-	res := &SchemaResult{Database: dbName, Tables: make([]Table, 0, len(list))}
-	for _, row := range list {
-		t, err := r.table(asString(row[0]), asString(row[1]), hasStat1)
+	res := &SchemaResult{Database: dbName, Tables: make([]Table, 0, min(len(list), 256)), TotalTables: total}
+	size := 0
+	for i, row := range list {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t, err := r.table(asString(row[0]), asString(row[1]), asString(row[2]), hasStat1)
 		if err != nil {
 			return nil, err
 		}
+		size += len(tableText(t))
+		if size > budget && i > 0 {
+			res.cut(list[i:], total, budget)
+			break
+		}
 		res.Tables = append(res.Tables, t)
+	}
+	if !res.Truncated && total > len(list) {
+		res.cut(nil, total, budget)
 	}
 	return res, nil
 }
 
+// cut records the tables left out of the result.
+func (res *SchemaResult) cut(rest [][]driver.Value, total, budget int) {
+	res.Truncated = true
+	for _, row := range rest[:min(len(rest), maxNotDescribed)] {
+		res.NotDescribed = append(res.NotDescribed, asString(row[0]))
+	}
+	left := total - len(res.Tables)
+	res.Note = fmt.Sprintf("%d of %d tables and views are described; the other %d would pass the %d KiB budget of one result. Describe them one at a time with sqlite_schema and the table argument", len(res.Tables), total, left, budget>>10)
+	if left > len(res.NotDescribed) {
+		res.Note += fmt.Sprintf(", and list their names with sqlite_query: SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name LIMIT 500 OFFSET %d", len(res.Tables)+len(res.NotDescribed))
+	}
+	res.Note += "."
+}
+
 // noSuchTable lists the tables that do exist.
 func (r schemaReader) noSuchTable(dbName, table string) error {
-	list, err := r.all(sqlListTables)
+	list, err := r.all(sqlListTables, int64(51))
 	if err != nil {
 		return err
 	}
+	count, err := r.all(sqlCountTables)
+	if err != nil {
+		return err
+	}
+	total := int(asInt(count[0][0]))
 	names := make([]string, 0, len(list))
 	for _, row := range list {
 		names = append(names, asString(row[0]))
@@ -125,7 +183,7 @@ func (r schemaReader) noSuchTable(dbName, table string) error {
 	have := "it has no tables or views"
 	switch {
 	case len(names) > 50:
-		have = "it has " + strings.Join(names[:50], ", ") + fmt.Sprintf(" and %d more (call sqlite_schema without table to see all)", len(names)-50)
+		have = "it has " + strings.Join(names[:50], ", ") + fmt.Sprintf(" and %d more (call sqlite_schema without table to see all)", total-50)
 	case len(names) > 0:
 		have = "it has: " + strings.Join(names, ", ")
 	}
@@ -133,9 +191,15 @@ func (r schemaReader) noSuchTable(dbName, table string) error {
 }
 
 // table describes one table or view.
-func (r schemaReader) table(name, typ string, hasStat1 bool) (Table, error) {
-	t := Table{Name: name, Type: typ, Indexes: []Index{}, ForeignKeys: []ForeignKey{}}
-	var err error
+func (r schemaReader) table(name, typ, sql string, hasStat1 bool) (Table, error) {
+	t := Table{Name: name, Type: typ, SQL: sql, Indexes: []Index{}, ForeignKeys: []ForeignKey{}}
+	other, err := r.all(sqlOtherSQL, name)
+	if err != nil {
+		return t, err
+	}
+	for _, row := range other {
+		t.OtherSQL = append(t.OtherSQL, asString(row[0]))
+	}
 	if t.Columns, err = r.columns(name); err != nil {
 		// A view over a dropped table cannot be described; it should not
 		// hide the rest of the schema. Other errors (interrupt, lock) still

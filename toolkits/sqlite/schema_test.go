@@ -141,10 +141,10 @@ func TestToolkit_Schema_OneTable(t *testing.T) {
 func TestToolkit_Schema_EmptyDatabase(t *testing.T) {
 	tk := oneDB(t, createDB(t, t.TempDir(), "empty.db"))
 	res := mustOK(t, tk, "sqlite_schema", map[string]any{})
-	if got := structuredJSON(t, res); got != `{"database":"main","tables":[]}` {
+	if got := structuredJSON(t, res); got != `{"database":"main","tables":[],"total_tables":0,"truncated":false}` {
 		t.Errorf("structured = %s", got)
 	}
-	if text := resultText(res); text != `{"database":"main","tables":[]}` {
+	if text := resultText(res); text != "-- database main: 0 tables and views\n" {
 		t.Errorf("text = %s", text)
 	}
 }
@@ -169,13 +169,10 @@ func TestToolkit_ResourceTemplates(t *testing.T) {
 		t.Errorf("contents = %+v", text)
 	}
 	for _, want := range []string{
-		"database shop: 5 tables and views\n",
-		"\ntable customers (~3 rows)\n  id INTEGER PRIMARY KEY\n  email TEXT NOT NULL\n  name TEXT DEFAULT 'anonymous'\n",
-		"  email_domain TEXT GENERATED\n  INDEX customers_lower_email ((expression))\n  UNIQUE INDEX sqlite_autoindex_customers_1 (email)\n",
-		"\ntable order_lines\n  order_id INTEGER PRIMARY KEY (part 1) NOT NULL\n",
-		"  FOREIGN KEY (order_id) REFERENCES orders(id)\n",
-		"\nview big_orders\n  id INTEGER\n  email TEXT\n",
-		"  INDEX orders_big (total) partial\n",
+		"-- database shop: 5 tables and views\n",
+		"\t\t\temail_domain TEXT GENERATED ALWAYS AS (substr(email, instr(email, '@') + 1)) VIRTUAL); -- ~3 rows\nCREATE INDEX customers_lower_email ON customers(lower(email));\n",
+		"\nCREATE VIEW big_orders AS SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.total > 100;\n",
+		"\nCREATE INDEX orders_big ON orders(total) WHERE total > 100;\n",
 	} {
 		if !strings.Contains(text.Text, want) {
 			t.Errorf("schema text lacks %q:\n%s", want, text.Text)

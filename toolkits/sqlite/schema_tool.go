@@ -41,7 +41,7 @@ func (tk *Toolkit) handleSchema(ctx context.Context, req mcp.CallToolRequest) (*
 		return tk.fail(ctx, c, err)
 	}
 	tk.log.Debug().Str("tool", c.tool).Str("database", res.Database).Int("tables", len(res.Tables)).Msg("sqlite call")
-	return toolkits.Result(res)
+	return toolkits.ResultWithText(res, renderSchema(res)), nil
 }
 
 // schema loads the description of one database on a read connection.
@@ -56,11 +56,11 @@ func (tk *Toolkit) schema(ctx context.Context, c *call, dbName, table string) (*
 	}
 	ctx, cancel := context.WithTimeout(ctx, tk.cfg.Timeout)
 	defer cancel()
-	c.g = newGuard(readPolicy)
 	var res *SchemaResult
-	err = withRawConn(ctx, db.ro, func(sc *sqlite3.SQLiteConn) error {
+	err = db.read(ctx, func(sc *sqlite3.SQLiteConn) error {
+		c.g = newGuard(readPolicy)
 		sc.RegisterAuthorizer(c.g.authorize)
-		res, err = loadSchema(ctx, sc, db.name, table)
+		res, err = loadSchema(ctx, sc, db.name, table, tk.cfg.MaxSchemaBytes)
 		return err
 	})
 	return res, err
@@ -121,73 +121,3 @@ func resultText(r *mcp.CallToolResult) string {
 	return ""
 }
 
-// renderSchema writes a schema as compact text, one line per column, index
-// and foreign key, in a DDL-like vocabulary.
-func renderSchema(res *SchemaResult) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "database %s: %d tables and views\n", res.Database, len(res.Tables))
-	for _, t := range res.Tables {
-		b.WriteByte('\n')
-		fmt.Fprintf(&b, "%s %s", t.Type, t.Name)
-		if t.RowEstimate != nil {
-			fmt.Fprintf(&b, " (~%d rows)", *t.RowEstimate)
-		}
-		if t.Error != "" {
-			fmt.Fprintf(&b, " (cannot be described: %s)", t.Error)
-		}
-		b.WriteByte('\n')
-		for _, c := range t.Columns {
-			b.WriteString("  " + columnText(c, t.Columns) + "\n")
-		}
-		for _, ix := range t.Indexes {
-			unique := ""
-			if ix.Unique {
-				unique = "UNIQUE "
-			}
-			fmt.Fprintf(&b, "  %sINDEX %s (%s)", unique, ix.Name, strings.Join(ix.Columns, ", "))
-			if ix.Partial {
-				b.WriteString(" partial")
-			}
-			b.WriteByte('\n')
-		}
-		for _, fk := range t.ForeignKeys {
-			fmt.Fprintf(&b, "  FOREIGN KEY (%s) REFERENCES %s(%s)\n", strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "))
-		}
-	}
-	return b.String()
-}
-
-// columnText writes one column definition.
-func columnText(c Column, all []Column) string {
-	parts := []string{c.Name}
-	if c.Type != "" {
-		parts = append(parts, c.Type)
-	}
-	if c.PrimaryKey > 0 {
-		pk := "PRIMARY KEY"
-		if countPK(all) > 1 {
-			pk = fmt.Sprintf("PRIMARY KEY (part %d)", c.PrimaryKey)
-		}
-		parts = append(parts, pk)
-	}
-	if c.NotNull {
-		parts = append(parts, "NOT NULL")
-	}
-	if c.Default != nil {
-		parts = append(parts, "DEFAULT "+*c.Default)
-	}
-	if c.Generated {
-		parts = append(parts, "GENERATED")
-	}
-	return strings.Join(parts, " ")
-}
-
-func countPK(cols []Column) int {
-	n := 0
-	for _, c := range cols {
-		if c.PrimaryKey > 0 {
-			n++
-		}
-	}
-	return n
-}

@@ -30,19 +30,23 @@ import (
 const (
 	DefaultTimeout     = 5 * time.Second
 	DefaultBusyTimeout = 2 * time.Second
+	// DefaultMaxResultBytes bounds one sqlite_query result.
+	DefaultMaxResultBytes = 8 << 20
+	// DefaultMaxSchemaBytes bounds the text of one sqlite_schema result.
+	DefaultMaxSchemaBytes = 256 << 10
+	// DefaultMemoryLimit is SQLite's hard heap limit.
+	DefaultMemoryLimit = 96 << 20
 )
 
 // Limits of sqlite_query.
 const (
 	defaultMaxRows = 200
 	maxMaxRows     = 5000
-	// maxResultBytes caps the size of one query result (text and blob bytes
-	// plus a small per-value overhead), so that max_rows of huge values cannot
-	// exhaust the server's memory.
-	maxResultBytes = 8 << 20
 	// maxValueBytes is SQLITE_LIMIT_LENGTH on read connections: the largest
 	// string or blob a query may produce or read.
 	maxValueBytes = 16 << 20
+	// minMemoryLimit keeps MemoryLimit above what opening a database needs.
+	minMemoryLimit = 8 << 20
 )
 
 // Database names one SQLite file served by the toolkit.
@@ -68,6 +72,22 @@ type Config struct {
 	// connection before it reports the database as locked. Default 2 s,
 	// never more than Timeout.
 	BusyTimeout time.Duration
+	// MaxResultBytes bounds one sqlite_query result: every value's bytes
+	// are counted as it is read, the first row's too, and reading stops at
+	// the value that passes it, with a note saying how to ask for less.
+	// Default 8 MiB.
+	MaxResultBytes int
+	// MaxSchemaBytes bounds the text of one sqlite_schema result; tables past
+	// it are listed by name only, to be described one at a time. Default
+	// 256 KiB.
+	MaxSchemaBytes int
+	// MemoryLimit is SQLite's hard heap limit in bytes: a statement that
+	// needs more (a huge sort, a row of many big values) fails with a message
+	// instead of growing the process. SQLite keeps one such limit per
+	// process, so it also bounds every other SQLite database the process
+	// uses; the lowest value set wins. Temporary tables and sorts are kept in
+	// this memory, never in temp files. Default 96 MiB.
+	MemoryLimit int64
 	// Logger receives debug lines per call; the zero value logs nothing.
 	Logger zerolog.Logger
 }
@@ -79,8 +99,6 @@ type Toolkit struct {
 	names []string // sorted
 	tools []toolkits.Tool
 	log   zerolog.Logger
-	// maxResultBytes is maxResultBytes, lowered by tests.
-	maxResultBytes int
 }
 
 var (
@@ -96,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Toolkit, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
-	tk := &Toolkit{cfg: cfg, dbs: make(map[string]*database, len(cfg.Databases)), log: cfg.Logger, maxResultBytes: maxResultBytes}
+	tk := &Toolkit{cfg: cfg, dbs: make(map[string]*database, len(cfg.Databases)), log: cfg.Logger}
 	for _, d := range cfg.Databases {
 		db, err := openDatabase(ctx, d, cfg)
 		if err != nil {
@@ -129,6 +147,18 @@ func (c *Config) normalize() error {
 		c.BusyTimeout = DefaultBusyTimeout
 	}
 	c.BusyTimeout = min(c.BusyTimeout, c.Timeout)
+	if c.MaxResultBytes <= 0 {
+		c.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if c.MaxSchemaBytes <= 0 {
+		c.MaxSchemaBytes = DefaultMaxSchemaBytes
+	}
+	if c.MemoryLimit <= 0 {
+		c.MemoryLimit = DefaultMemoryLimit
+	}
+	if c.MemoryLimit < minMemoryLimit {
+		return fmt.Errorf("sqlite: memory limit %d bytes is below the %d MiB a database needs", c.MemoryLimit, minMemoryLimit>>20)
+	}
 	seen := make(map[string]string, len(c.Databases))
 	dbs := make([]Database, 0, len(c.Databases))
 	for _, d := range c.Databases {

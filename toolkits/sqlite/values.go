@@ -96,6 +96,26 @@ func convertValue(v driver.Value, decl string) (out any, size, conv int) {
 	return s, len(s) + 2, convertedNone
 }
 
+// valueSize estimates what a driver value takes in the result, before it is
+// converted: the figure convertValue returns.
+func valueSize(v driver.Value) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case int64, float64:
+		return 8
+	case string:
+		return len(x) + 2
+	case []byte:
+		return len(x)*4/3 + 20
+	case bool:
+		return 5
+	case time.Time:
+		return 24
+	}
+	return 32
+}
+
 // formatTime writes a time in SQLite's own text format: "YYYY-MM-DD" for a
 // DATE at midnight, else "YYYY-MM-DD HH:MM:SS[.fff]" with a "+hh:mm" offset
 // only when it is not UTC.

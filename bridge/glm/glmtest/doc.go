@@ -28,7 +28,8 @@
 // model that calls a tool forever, to test a step limit); without one, a request past the end
 // of the script is answered with HTTP 500 and fails the test. Turn.Delay, Turn.ChunkDelay and
 // Turn.Hang make slow and stuck answers for cancellation and interrupt tests; Turn.Error
-// answers with an API error, before the stream or inside it.
+// answers with an API error, before the stream or inside it. Turn.RawSSE plays recorded bytes
+// exactly as the network split them (Chunks reads a recorded list of reads).
 //
 // Like the real endpoint, the fake refuses some requests before they reach the "model", with
 // HTTP 400 and without consuming a turn: a body that is not a chat-completions request (1210),

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -81,6 +82,11 @@ type Turn struct {
 	Hang bool
 	// RepeatFinal sends the final chunk of a stream twice, as a real recording does.
 	RepeatFinal bool
+	// RawSSE, if set, is the answer: HTTP 200 with Content-Type text/event-stream and an
+	// x-log-id header, then these pieces of the body written and flushed one by one (ChunkDelay
+	// between them), so that a test can play recorded bytes split exactly as the network split
+	// them (see Chunks). Everything else in the Turn but Delay and ChunkDelay is ignored.
+	RawSSE []string
 	// Respond, if set, computes the answer from the request instead (e.g. to echo tool
 	// results). Delay, ChunkDelay, Hang and RepeatFinal of this Turn apply when the returned
 	// Turn leaves them zero; the returned Turn's own Respond is ignored.
@@ -194,6 +200,22 @@ func (s *Server) Remaining() int {
 	return len(s.script) - s.next
 }
 
+// Chunks reads a recorded list of network reads (a JSON array of strings, such as
+// stream_glm45flash_tool_index_minus1.chunks.json) for Turn.RawSSE. It fails t if the file
+// does not hold one.
+func Chunks(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("glmtest: %v", err)
+	}
+	var chunks []string
+	if err := json.Unmarshal(b, &chunks); err != nil {
+		t.Fatalf("glmtest: %s is not a JSON array of strings: %v", path, err)
+	}
+	return chunks
+}
+
 // ToolResults returns the tool messages at the end of req's conversation (the results of the
 // model's last tool calls) as tool_call_id → content.
 func ToolResults(req glm.Request) map[string]string {
@@ -255,6 +277,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	a := answer{s: s, w: w, n: n, ctx: ctx, turn: turn, req: req, raw: raw, id: id, logID: logID, created: time.Now().Unix()}
 	switch {
+	case len(turn.RawSSE) > 0:
+		a.rawSSE()
 	case turn.Error != nil && !(turn.Error.InStream && req.Stream):
 		s.writeError(w, n, logID, *turn.Error)
 	case req.Stream:
@@ -278,6 +302,9 @@ func (s *Server) prepare(t Turn, req glm.Request) Turn {
 			r.ChunkDelay = t.ChunkDelay
 		}
 		r.Hang = r.Hang || t.Hang
+		if r.RawSSE == nil {
+			r.RawSSE = t.RawSSE
+		}
 		r.RepeatFinal = r.RepeatFinal || t.RepeatFinal
 		t = r
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -122,7 +123,7 @@ func statusForCode(code string) int {
 	switch {
 	case n >= 1000 && n <= 1005:
 		return http.StatusUnauthorized
-	case n == 1113, n == 1302, n == 1303, n == 1305, n == 1312, n >= 1308 && n <= 1311, n >= 1313 && n <= 1321:
+	case n >= 1110 && n <= 1113, n == 1120, n == 1121, n == 1304, n == 1302, n == 1303, n == 1305, n == 1312, n >= 1308 && n <= 1311, n >= 1313 && n <= 1321:
 		return http.StatusTooManyRequests
 	case n >= 1210 && n <= 1215, n == 1221, n == 1222, n == 1261, n == 1301:
 		return http.StatusBadRequest
@@ -314,6 +315,24 @@ func (a *answer) stream() {
 		return
 	}
 	a.event([]byte("[DONE]"))
+}
+
+// rawSSE writes the turn's recorded body pieces as they are, one write and flush each.
+func (a *answer) rawSSE() {
+	a.rc = http.NewResponseController(a.w)
+	h := a.w.Header()
+	h.Set("Content-Type", "text/event-stream;charset=UTF-8")
+	h.Set("X-Log-Id", a.logID)
+	a.s.update(a.n, func(rec *Recorded) { rec.Status = http.StatusOK })
+	a.w.WriteHeader(http.StatusOK)
+	for i, piece := range a.turn.RawSSE {
+		if i > 0 && !a.s.pause(a.ctx, a.turn.ChunkDelay) {
+			return
+		}
+		if _, err := io.WriteString(a.w, piece); err != nil || a.rc.Flush() != nil {
+			return
+		}
+	}
 }
 
 // delta sends a chunk with one choice carrying d.

@@ -1,0 +1,194 @@
+package mcpserver
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// HTTPHandler serves the MCP endpoint, /healthz and /metrics. Every request
+// is judged from its headers alone (Host, Origin, token, declared length)
+// before any of its body is read, so a client that trickles or never
+// finishes a body it was refused cannot hold a connection.
+type HTTPHandler struct {
+	mcp     http.Handler
+	metrics *Metrics
+	promh   http.Handler // metrics.Handler(), when metrics is set
+	drain   *drainState
+	token   []byte // "Bearer <token>", or nil when none is required
+	maxBody int64
+	bodyTTL time.Duration
+}
+
+// NewHTTPHandler returns the handler ServeHTTP serves; opts.Addr and
+// opts.Ready are not used.
+func NewHTTPHandler(s *server.MCPServer, opts HTTPOptions) *HTTPHandler {
+	opts = opts.withDefaults()
+	h := &HTTPHandler{
+		mcp:     server.NewStreamableHTTPServer(s, server.WithEndpointPath(EndpointPath)),
+		metrics: opts.Metrics,
+		drain:   newDrainState(),
+		maxBody: opts.MaxBody,
+		bodyTTL: opts.BodyTimeout,
+	}
+	if opts.Metrics != nil {
+		h.promh = opts.Metrics.Handler()
+	}
+	if opts.Token != "" {
+		h.token = []byte("Bearer " + opts.Token)
+	}
+	return h
+}
+
+// Drain makes /healthz answer 503 and ends the long-lived GET streams of
+// sessions, so that a graceful shutdown waits only for calls in flight.
+func (h *HTTPHandler) Drain() { h.drain.start() }
+
+// ServeHTTP routes a request after the checks every path shares.
+func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.allowedHost(w, r) || !h.allowedOrigin(w, r) {
+		return
+	}
+	if r.ContentLength != 0 && (r.Method != http.MethodPost || r.URL.Path != EndpointPath) {
+		// net/http would wait for such a body to drain it after the reply.
+		refuse(w, http.StatusBadRequest, "bad request: only POST "+EndpointPath+" takes a body")
+		return
+	}
+	switch r.URL.Path {
+	case HealthPath:
+		h.drain.serveHealth(w, r)
+	case MetricsPath:
+		if h.promh == nil {
+			refuse(w, http.StatusNotFound, "not found: metrics are off")
+			return
+		}
+		if h.authorized(w, r) {
+			h.promh.ServeHTTP(w, r)
+		}
+	case EndpointPath:
+		if h.authorized(w, r) {
+			h.serveMCP(w, r)
+		}
+	default:
+		refuse(w, http.StatusNotFound, "not found: the MCP endpoint is "+EndpointPath)
+	}
+}
+
+// serveMCP reads a POST body under the size cap and the body deadline, then
+// hands the request to mcp-go's transport. GET streams end when draining.
+func (h *HTTPHandler) serveMCP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		body, ok := h.readBody(w, r)
+		if !ok {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	case http.MethodGet:
+		ctx, cancel := h.drain.until(r.Context())
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	h.mcp.ServeHTTP(w, r)
+}
+
+// readBody reads the whole body or answers 413 (too big) or 408 (too slow).
+func (h *HTTPHandler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.ContentLength > h.maxBody {
+		h.metrics.reject(RejectBodyTooBig)
+		refuse(w, http.StatusRequestEntityTooLarge, h.tooBig())
+		return nil, false
+	}
+	rc := http.NewResponseController(w)
+	// Not every ResponseWriter supports deadlines (httptest's recorder does
+	// not); the size cap still holds without one.
+	_ = rc.SetReadDeadline(time.Now().Add(h.bodyTTL))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	_ = rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		return body, true
+	}
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		h.metrics.reject(RejectBodyTooBig)
+		refuse(w, http.StatusRequestEntityTooLarge, h.tooBig())
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		h.metrics.reject(RejectBodyTimeout)
+		refuse(w, http.StatusRequestTimeout, fmt.Sprintf("request timeout: the body was not received within %s", h.bodyTTL))
+	default:
+		refuse(w, http.StatusBadRequest, "bad request: cannot read the body")
+	}
+	return nil, false
+}
+
+func (h *HTTPHandler) tooBig() string {
+	return fmt.Sprintf("request body too large: the limit is %d bytes", h.maxBody)
+}
+
+// authorized answers 401 unless the request carries the bearer token. The
+// comparison is constant-time so the token cannot be guessed byte by byte.
+func (h *HTTPHandler) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if h.token == nil || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), h.token) == 1 {
+		return true
+	}
+	h.metrics.reject(RejectToken)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="glm-mcp"`)
+	refuse(w, http.StatusUnauthorized, "unauthorized: send Authorization: Bearer <token>")
+	return false
+}
+
+// allowedHost defeats DNS rebinding: a request that reached a loopback
+// address must name a loopback host, as mcp-go checks for /mcp; here it
+// covers /healthz and /metrics too.
+func (h *HTTPHandler) allowedHost(w http.ResponseWriter, r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok || local == nil || !IsLoopbackAddr(local.String()) || IsLoopbackAddr(r.Host) {
+		return true
+	}
+	h.metrics.reject(RejectHost)
+	refuse(w, http.StatusForbidden, fmt.Sprintf("forbidden: host %q is not allowed", r.Host))
+	return false
+}
+
+// allowedOrigin answers 403 to a browser request whose Origin is neither a
+// loopback origin nor the server's own host, as the MCP transport spec asks
+// of servers. Requests without Origin (non-browser clients) pass.
+func (h *HTTPHandler) allowedOrigin(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || originAllowed(origin, r.Host) {
+		return true
+	}
+	h.metrics.reject(RejectOrigin)
+	refuse(w, http.StatusForbidden, fmt.Sprintf("forbidden: origin %q is not allowed", origin))
+	return false
+}
+
+func originAllowed(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return isLoopbackHost(u.Hostname()) || strings.EqualFold(u.Host, host)
+}
+
+// refuse answers an error and closes the connection. Whatever body the
+// client still has to send is never read: net/http would otherwise try to
+// drain up to 256 KB of it after the reply, waiting on a client that
+// trickles, so the read deadline is moved to now.
+func refuse(w http.ResponseWriter, code int, msg string) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	w.Header().Set("Connection", "close")
+	http.Error(w, msg, code)
+}

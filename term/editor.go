@@ -1,0 +1,217 @@
+package term
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/chzyer/readline"
+)
+
+// gate lets the line editor's reading goroutine read stdin only while a call
+// is in progress, and with that call's done channel: between calls it waits
+// here instead of in read(2).
+type gate struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	active bool
+	done   <-chan struct{}
+	shut   bool
+}
+
+func newGate() *gate {
+	g := &gate{}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gate) begin(done <-chan struct{}) (end func()) {
+	g.mu.Lock()
+	g.active, g.done = true, done
+	g.cond.Broadcast()
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		g.active, g.done = false, nil
+		g.mu.Unlock()
+	}
+}
+
+// wait blocks until a call is in progress; ok is false once the gate is shut.
+func (g *gate) wait() (done <-chan struct{}, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for !g.active && !g.shut {
+		g.cond.Wait()
+	}
+	return g.done, !g.shut
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.shut = true
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// editorStdin is the line editor's stdin: reads pass the gate, and a
+// cancelled call reads as Ctrl-C, which makes the editor return.
+type editorStdin struct {
+	src  *source
+	gate *gate
+}
+
+func (e *editorStdin) Read(p []byte) (int, error) {
+	done, ok := e.gate.wait()
+	if !ok {
+		return 0, io.EOF
+	}
+	n, err := e.src.read(done, p)
+	if errors.Is(err, errCancelled) && len(p) > 0 {
+		p[0] = readline.CharInterrupt
+		return 1, nil
+	}
+	return n, err
+}
+
+// Close is called by the editor's Close; the source is closed by IO.Close.
+func (e *editorStdin) Close() error { return nil }
+
+// editor starts the line editor on the first interactive call.
+func (t *IO) editor() (*readline.Instance, *gate, error) {
+	if t.rl != nil {
+		return t.rl, t.gate, nil
+	}
+	f, ok := t.in.(*os.File)
+	if !ok {
+		return nil, nil, errors.New("stdin is not a terminal")
+	}
+	fd := fdOf(f)
+	if t.historyFile != "" {
+		if err := trimHistory(t.historyFile); err != nil {
+			return nil, nil, err
+		}
+	}
+	var saved *readline.State
+	g := newGate()
+	cfg := &readline.Config{
+		Stdin: &editorStdin{src: t.src, gate: g}, Stdout: t.promptOut(), Stderr: t.errOut,
+		HistoryFile: t.historyFile, HistoryLimit: t.historyLimit, DisableAutoSaveHistory: true, HistorySearchFold: true,
+		FuncIsTerminal: func() bool { return true },
+		FuncGetWidth:   t.Width,
+		FuncMakeRaw: func() error {
+			st, err := readline.MakeRaw(fd)
+			if err == nil {
+				saved = st
+			}
+			return err
+		},
+		FuncExitRaw: func() error {
+			if saved == nil {
+				return nil
+			}
+			st := saved
+			saved = nil
+			return readline.Restore(fd, st)
+		},
+	}
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the line editor: %w", err)
+	}
+	if t.historyFile != "" {
+		os.Chmod(t.historyFile, 0o600) // the editor rewrites the file with 0666 when trimming it
+	}
+	t.rl, t.gate = rl, g
+	return rl, g, nil
+}
+
+// editLine reads one input with the line editor; see ReadLine.
+func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
+	rl, g, err := t.editor()
+	if err != nil {
+		return "", err
+	}
+	defer g.begin(ctx.Done())()
+	defer context.AfterFunc(ctx, t.src.wakeUp)()
+	var parts []string
+	for p := prompt; ; p = "... " {
+		rl.SetPrompt(p)
+		line, err := rl.Readline()
+		switch {
+		case ctx.Err() != nil:
+			return "", ctx.Err()
+		case errors.Is(err, readline.ErrInterrupt):
+			return strings.Join(append(parts, line), "\n"), ErrInterrupt
+		case err == io.EOF && len(parts) > 0:
+			return strings.Join(parts, "\n"), nil
+		case err != nil:
+			return "", err
+		}
+		if strings.TrimSpace(line) != "" {
+			rl.SaveHistory(line)
+		}
+		cont, ok := strings.CutSuffix(line, `\`)
+		if !ok {
+			return strings.Join(append(parts, line), "\n"), nil
+		}
+		parts = append(parts, cont)
+	}
+}
+
+// editAnswer reads one answer with the line editor, keeping it out of the history.
+func (t *IO) editAnswer(ctx context.Context, prompt string) (string, error) {
+	rl, g, err := t.editor()
+	if err != nil {
+		return "", err
+	}
+	defer g.begin(ctx.Done())()
+	defer context.AfterFunc(ctx, t.src.wakeUp)()
+	rl.SetPrompt(prompt)
+	line, err := rl.Readline()
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, readline.ErrInterrupt):
+		return "", ErrInterrupt
+	}
+	return line, err
+}
+
+// trimHistory makes the history file's folder (0700) and the file (0600),
+// and cuts a file larger than MaxHistoryBytes down to its newest lines, so
+// the editor never reads more than that back.
+func trimHistory(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("history folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("history file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() <= MaxHistoryBytes {
+		return err
+	}
+	tail := make([]byte, MaxHistoryBytes)
+	if _, err := f.ReadAt(tail, st.Size()-MaxHistoryBytes); err != nil {
+		return fmt.Errorf("history file: %w", err)
+	}
+	if i := bytes.IndexByte(tail, '\n'); i >= 0 {
+		tail = tail[i+1:]
+	}
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("history file: %w", err)
+	}
+	if _, err := f.WriteAt(tail, 0); err != nil {
+		return fmt.Errorf("history file: %w", err)
+	}
+	return nil
+}
