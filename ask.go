@@ -33,7 +33,7 @@ func (e *exitCodeError) Error() string { return e.err.Error() }
 func (e *exitCodeError) Unwrap() error { return e.err }
 
 func (a *app) ask(ctx context.Context, args []string) error {
-	cfg, err := a.parseAsk(args)
+	cfg, err := a.parseAsk(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (a *app) finishRun(ctx context.Context, cfg *askConfig, model string, conv 
 		d.Cost = &c
 	}
 	if runErr != nil {
-		d.Error = conversation.ErrorText(runErr)
+		d.Error = errorText(runErr)
 	}
 	if err := conv.Finish(ctx, runErr); err != nil {
 		fmt.Fprintf(a.stderr, "glm-mcp: saving the transcript's status: %v\n", err)
@@ -197,6 +197,19 @@ func (a *app) finishRun(ctx context.Context, cfg *askConfig, model string, conv 
 		return nil
 	}
 	return &exitCodeError{code: exitCode(runErr), err: errShown}
+}
+
+// errorText is a run's error as the user reads it, with the flag to change
+// where one would help (libraries name no flags).
+func errorText(err error) string {
+	text := conversation.ErrorText(err)
+	switch {
+	case errors.Is(err, bridge.ErrMaxSteps):
+		text += "; raise --max-steps or narrow the question"
+	case errors.Is(err, bridge.ErrNoToolCalls):
+		text += " (twice); try again, or another --model"
+	}
+	return text
 }
 
 // errShown marks an error already reported to the user.
@@ -213,7 +226,7 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, bridge.ErrMaxSteps):
 		return exitMaxSteps
-	case errors.As(err, &apiErr) && (apiErr.Kind == glm.KindAuth || apiErr.Kind == glm.KindQuota || apiErr.Kind == glm.KindContentFilter):
+	case errors.As(err, &apiErr) && (apiErr.Kind == glm.KindAuth || apiErr.Kind == glm.KindQuota || apiErr.Kind == glm.KindAccount || apiErr.Kind == glm.KindContentFilter):
 		return exitRefused
 	case errors.As(err, &finErr) && finErr.Kind() == glm.KindContentFilter:
 		return exitRefused

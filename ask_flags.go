@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
+	"github.com/glm-mcp/glm-mcp/term"
 )
 
 // askConfig is the configuration of `glm-mcp ask`.
@@ -118,7 +121,7 @@ attached as tools, runs the tool loop, streams the answer to stdout and saves
 the transcript. Exit codes: 0 done, 1 error, 2 usage, 3 step limit reached,
 4 the endpoint refused (authentication, quota, content filter), 130 interrupted.`
 
-func (a *app) parseAsk(args []string) (*askConfig, error) {
+func (a *app) parseAsk(ctx context.Context, args []string) (*askConfig, error) {
 	cfg := &askConfig{}
 	fs := a.newFlagSet("ask", askSynopsis)
 	stream := cfg.register(fs)
@@ -137,7 +140,7 @@ func (a *app) parseAsk(args []string) (*askConfig, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Prompt, err = a.readPrompt(rest); err != nil {
+	if cfg.Prompt, err = a.readPrompt(ctx, rest); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -269,20 +272,21 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // readPrompt joins the prompt words, or reads stdin for "-" or piped input.
 // Words and piped text together make one prompt: the words, then the text
 // (as `cat main.go | glm-mcp ask "explain"` means).
-func (a *app) readPrompt(words []string) (string, error) {
+func (a *app) readPrompt(ctx context.Context, words []string) (string, error) {
 	p := strings.TrimSpace(strings.Join(words, " "))
 	fromStdin := len(words) == 1 && words[0] == "-"
 	if fromStdin {
 		p = ""
 	}
 	var piped string
-	if fromStdin || !isTerminal(a.stdin) {
-		b, err := io.ReadAll(io.LimitReader(a.stdin, maxPipedPrompt+1))
+	tio := a.terminal()
+	if fromStdin || !tio.IsStdinTTY() {
+		b, err := tio.ReadAll(ctx, maxPipedPrompt)
+		if errors.Is(err, term.ErrTooLong) {
+			return "", usageError("the text on stdin is over %d MiB; give a file to a tool instead", maxPipedPrompt>>20)
+		}
 		if err != nil {
 			return "", fmt.Errorf("read the prompt from stdin: %w", err)
-		}
-		if len(b) > maxPipedPrompt {
-			return "", usageError("the text on stdin is over %d MiB; give a file to a tool instead", maxPipedPrompt>>20)
 		}
 		piped = strings.TrimSpace(string(b))
 	}
@@ -293,7 +297,7 @@ func (a *app) readPrompt(words []string) (string, error) {
 		return p, nil
 	case piped != "":
 		return piped, nil
-	case fromStdin || len(words) == 0 && !isTerminal(a.stdin):
+	case fromStdin || len(words) == 0 && !tio.IsStdinTTY():
 		return "", usageError("the prompt on stdin is empty")
 	}
 	return "", usageError("give a prompt: glm-mcp ask \"what does main.go do?\" (or pipe it on stdin, or use glm-mcp chat)")
@@ -337,6 +341,11 @@ func (c *askConfig) template(model string, profile glm.Profile) (glm.Request, er
 	check := req
 	check.Messages = []glm.Message{{Role: glm.RoleUser, Content: "x"}}
 	if err := check.Validate(); err != nil {
+		var limit *glm.ModelLimitError
+		if errors.As(err, &limit) {
+			return req, usageError("--%s %d is more than %s can give: its largest output is %d tokens",
+				strings.ReplaceAll(limit.Param, "_", "-"), limit.Value, limit.Model, limit.Limit)
+		}
 		return req, usageError("%v", err)
 	}
 	if err := profile.Check(&check); err != nil {

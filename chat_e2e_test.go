@@ -46,9 +46,10 @@ func startTmux(t *testing.T, env []string, cols, rows int, argv ...string) *tmux
 		cmdline = append(cmdline, shellQuote(a))
 	}
 	// The shell stays after the program exits, so its last screen and exit
-	// status can still be read.
-	script := "env " + strings.Join(cmdline, " ") + "; echo \"[exit $?]\"; sleep 600"
+	// status can still be read; Ctrl-C is for the program, not the shell.
+	script := "trap : INT; env " + strings.Join(cmdline, " ") + "; echo \"[exit $?]\"; sleep 600"
 	s.tmux("new-session", "-d", "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows), "sh", "-c", script)
+	s.tmux("set-option", "-g", "remain-on-exit", "on")
 	t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
 	return s
 }

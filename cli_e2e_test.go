@@ -217,3 +217,25 @@ func TestReplay_RefusesBadFlagsLikeAsk(t *testing.T) {
 		}
 	}
 }
+
+// TestAsk_NoGluedAnswers: on zai, --tool-choice required is emulated; when
+// the model first answers without a call, its two answers stay on separate
+// lines of stdout and the injected nudge is not shown.
+func TestAsk_NoGluedAnswers(t *testing.T) {
+	fake := glmtest.New(t,
+		glmtest.Turn{Content: "I think it is fine."},
+		glmtest.Turn{ToolCalls: []glmtest.Call{{Name: "find_files", Arguments: `{"pattern":"*.go"}`}}},
+		glmtest.Turn{Content: "Checked: it is fine."},
+	)
+	env, _ := askEnv(t)
+	res := runBin(t, env, "", "ask", "--provider", "zai", "--base-url", fake.URL, "--root", projectRoot(t), "--toolkits", "files", "--tool-choice", "required", "is it fine?")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if res.stdout != "I think it is fine.\nChecked: it is fine.\n" {
+		t.Errorf("stdout %q: the answers must not be glued", res.stdout)
+	}
+	if strings.Contains(res.stdout+res.stderr, "before answering") {
+		t.Errorf("the injected nudge is shown:\n%s%s", res.stdout, res.stderr)
+	}
+}

@@ -82,6 +82,16 @@ func (r *textRenderer) event(ev bridge.Event) {
 			r.lines++
 			fmt.Fprintf(r.errw, "  ⋯ %s\n", callLabel(ev.Call))
 		}
+	case bridge.EventNudge:
+		r.endReasoning()
+		r.endContentLine()
+		fmt.Fprintf(r.errw, "%s(the model answered without the tool --tool-choice asks for; asking it again)%s\n", dimIf(r.tty), resetIf(r.tty))
+	case bridge.EventCompact:
+		if ev.Compact != nil {
+			r.endReasoning()
+			r.endContentLine()
+			fmt.Fprintf(r.errw, "%s(context: %s)%s\n", dimIf(r.tty), ev.Compact, resetIf(r.tty))
+		}
 	case bridge.EventToolResult:
 		line := r.resultLine(ev)
 		n, ok := r.toolLines[ev.Call.ID]
@@ -198,7 +208,17 @@ func (r *jsonRenderer) event(ev bridge.Event) {
 		r.write(map[string]any{"type": "tool_result", "step": ev.Step, "id": ev.Call.ID, "name": ev.Call.Function.Name, "is_error": ev.IsError,
 			"duration_ms": float64(ev.Duration.Microseconds()) / 1000, "result": ev.Result})
 	case bridge.EventUsage:
-		r.write(map[string]any{"type": "usage", "step": ev.Step, "usage": ev.Usage})
+		u := map[string]any{"type": "usage", "step": ev.Step, "usage": ev.Usage}
+		if ev.ContextWindow > 0 {
+			u["context_used"], u["context_window"] = ev.ContextUsed, ev.ContextWindow
+		}
+		r.write(u)
+	case bridge.EventNudge:
+		r.write(map[string]any{"type": "nudge", "step": ev.Step})
+	case bridge.EventCompact:
+		if ev.Compact != nil {
+			r.write(map[string]any{"type": "compact", "step": ev.Step, "elided": len(ev.Compact.Elided), "tokens_before": ev.Compact.Before, "tokens_after": ev.Compact.After})
+		}
 	}
 }
 

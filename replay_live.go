@@ -131,7 +131,7 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 	r := m.runner(&cfg.askConfig, a.approver(&cfg.askConfig), rend.event)
 	var runErr error
 	for _, msg := range msgs {
-		if msg.Role != glm.RoleUser || isNudge(msg.Content) {
+		if msg.Role != glm.RoleUser || bridge.IsNudge(msg) {
 			continue
 		}
 		rend.prompt(msg.Content)
@@ -148,9 +148,4 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 	}
 	sum.Status, sum.Usage, sum.Elapsed, sum.NewID = conversation.Status(runErr), conv.Usage(), time.Since(start), conv.ID()
 	return sum, a.finishRun(ctx, &cfg.askConfig, m.client.Model(), conv, runErr, start)
-}
-
-// isNudge reports a user message the loop added itself to emulate tool_choice.
-func isNudge(s string) bool {
-	return strings.HasPrefix(s, "Call ") && strings.HasSuffix(s, "now, before answering.")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,18 +13,29 @@ import (
 	"text/tabwriter"
 
 	"github.com/glm-mcp/glm-mcp/store"
+	"github.com/glm-mcp/glm-mcp/webui"
 )
 
 const transcriptsUsage = `Usage: glm-mcp transcripts [--db PATH] COMMAND [flags]
 
-List, show, export and remove stored transcripts.
+List, search, show, serve, export, import and remove stored transcripts.
 
 Commands:
-  list [--limit N] [--json]                  the newest transcripts, as a table or as JSON
-  show ID [--json]                           one transcript, rendered for reading or as JSON
-  export ID [--format json|markdown|openai]  one transcript as a document (default json);
-                                             openai is the messages array, ready to send again
-  rm ID...                                   delete transcripts; those continuing them lose the link
+  list [--limit N] [--json]        the newest transcripts, as a table or as JSON, with their
+                                   cost and links (continues ID, replays ID)
+  search QUERY [--limit N] [--json]
+                                   full-text search of prompts, answers, reasoning, tool
+                                   arguments and results, newest first; every word must occur,
+                                   word* matches a prefix; matches are marked **like this**
+  show ID [--json]                 one transcript, rendered for reading or as JSON
+  serve [--addr 127.0.0.1:0]       a local web page to browse, search and read transcripts
+                                   (loopback only; the URL is printed)
+  export ID [--format json|markdown|openai|html]
+                                   one transcript as a document (default json); openai is the
+                                   messages array, ready to send again; html is the web page
+                                   as one self-contained file
+  import FILE...                   store transcripts from json exports ("-": standard input)
+  rm ID...                         delete transcripts; those continuing them lose the link
 
 ID is a transcript id, a unique prefix of one (case does not matter), or "last" for the newest.
 The database is --db, else $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db
@@ -43,7 +55,7 @@ func (a *app) transcripts(ctx context.Context, args []string) error {
 	}
 	if top.NArg() == 0 {
 		fmt.Fprint(a.stderr, transcriptsUsage)
-		return usageError("a command is needed: list, show, export or rm")
+		return usageError("a command is needed: list, search, show, serve, export, import or rm")
 	}
 	cmd, rest := top.Arg(0), top.Args()[1:]
 	switch cmd {
@@ -53,23 +65,32 @@ func (a *app) transcripts(ctx context.Context, args []string) error {
 		return a.transcriptsShow(ctx, *db, rest)
 	case "export":
 		return a.transcriptsExport(ctx, *db, rest)
+	case "search":
+		return a.transcriptsSearch(ctx, *db, rest)
+	case "serve":
+		return a.transcriptsServe(ctx, *db, rest)
+	case "import":
+		return a.transcriptsImport(ctx, *db, rest)
 	case "rm", "delete":
 		return a.transcriptsRemove(ctx, *db, rest)
 	case "help":
 		fmt.Fprint(a.stdout, transcriptsUsage)
 		return nil
 	}
-	return usageError("unknown command %q: choose list, show, export or rm", cmd)
+	return usageError("unknown command %q: choose list, search, show, serve, export, import or rm", cmd)
 }
 
 // transcriptFlags are the flags every subcommand takes.
 type transcriptFlags struct {
 	fs *flag.FlagSet
 	db string
+	// reads: the command only reads, so a database it may not write is
+	// opened read-only rather than refused.
+	reads bool
 }
 
 func (a *app) transcriptFlagSet(name, synopsis, db string) *transcriptFlags {
-	f := &transcriptFlags{fs: a.newFlagSet("transcripts "+name, "transcripts "+synopsis)}
+	f := &transcriptFlags{fs: a.newFlagSet("transcripts "+name, "transcripts "+synopsis), reads: name != "rm" && name != "import"}
 	f.fs.StringVar(&f.db, "db", db, "the transcript database (default $GLM_MCP_DB, else $XDG_DATA_HOME/glm-mcp/transcripts.db)")
 	return f
 }
@@ -107,7 +128,14 @@ func (f *transcriptFlags) open(ctx context.Context, a *app) (*store.Store, error
 	if path == "" {
 		return nil, errors.New("no place for the transcript database: give --db PATH, or set GLM_MCP_DB or HOME")
 	}
-	return store.Open(ctx, path)
+	st, err := store.Open(ctx, path)
+	if errors.Is(err, store.ErrReadOnly) && f.reads {
+		st, err = store.OpenReadOnly(ctx, path)
+	}
+	if errors.Is(err, store.ErrTooNew) {
+		err = fmt.Errorf("%w; or give another database with --db", err)
+	}
+	return st, err
 }
 
 func (a *app) transcriptsList(ctx context.Context, db string, args []string) error {
@@ -142,20 +170,36 @@ func (a *app) transcriptsList(ctx context.Context, db string, args []string) err
 // listTable prints the summaries as a table; on a terminal statuses are coloured.
 func (a *app) listTable(list []store.Summary) error {
 	col := newColours(a.stdout, a.getenv)
-	ids := make([]string, len(list))
-	for i, s := range list {
-		ids[i] = s.ID
+	ids := make([]string, 0, 2*len(list))
+	for _, s := range list {
+		ids = append(ids, s.ID)
+		if s.ParentID != "" {
+			ids = append(ids, s.ParentID)
+		}
 	}
 	short := shortIDs(ids, 10)
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCREATED\tSTATUS\tMODEL\tSTEPS\tTOKENS\tTITLE")
+	fmt.Fprintln(tw, "ID\tCREATED\tSTATUS\tMODEL\tSTEPS\tTOKENS\tCOST\tLINK\tTITLE")
 	for _, s := range list {
 		// Every status colour code has the same length, so tabwriter, which
 		// counts them as text, still aligns the columns.
-		fmt.Fprintf(tw, "%s\t%s\t%s%s%s\t%s\t%d\t%d\t%s\n", short[s.ID], s.Created.Local().Format("2006-01-02 15:04"),
-			col.status(s.Status), s.Status, col.reset(), s.Model, s.Steps, s.Usage.TotalTokens, shorten(s.Title, 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s%s%s\t%s\t%d\t%d\t%s\t%s\t%s\n", short[s.ID], s.Created.Local().Format("2006-01-02 15:04"),
+			col.status(s.Status), s.Status, col.reset(), s.Model, s.Steps, s.Usage.TotalTokens,
+			cmp.Or(transcriptCost(s.Model, s.Usage), "-"), cmp.Or(linkText(s, short[s.ParentID]), "-"), shorten(s.Title, 60))
 	}
 	return tw.Flush()
+}
+
+// linkText says how a transcript is linked to its parent: "continues ID",
+// "replays ID", or "".
+func linkText(s store.Summary, parent string) string {
+	switch {
+	case s.ParentID == "":
+		return ""
+	case s.Relation == store.RelationReplay:
+		return "replays " + parent
+	}
+	return "continues " + parent
 }
 
 // shortIDs maps each id to its shortest prefix of at least minLen
@@ -221,8 +265,9 @@ func (f *transcriptFlags) load(ctx context.Context, a *app, args []string, check
 }
 
 func (a *app) transcriptsExport(ctx context.Context, db string, args []string) error {
-	f := a.transcriptFlagSet("export", "export ID [--format json|markdown|openai] [--db PATH]", db)
-	format := f.fs.String("format", "json", "json (the whole transcript), markdown (for reading) or openai (the messages array)")
+	f := a.transcriptFlagSet("export", "export ID [--format json|markdown|openai|html] [--db PATH]", db)
+	format := f.fs.String("format", "json", "json (the whole transcript), markdown (for reading), openai (the messages array) "+
+		"or html (the web page as one file)")
 	write := map[string]func(t *store.Transcript) error{
 		"json":     func(t *store.Transcript) error { return writeJSON(a.stdout, t) },
 		"markdown": func(t *store.Transcript) error { return t.WriteMarkdown(a.stdout) },
@@ -233,10 +278,13 @@ func (a *app) transcriptsExport(ctx context.Context, db string, args []string) e
 			}
 			return writeJSON(a.stdout, msgs)
 		},
+		"html": func(t *store.Transcript) error {
+			return webui.WritePage(a.stdout, t, webui.Options{Cost: transcriptCost})
+		},
 	}
 	t, err := f.load(ctx, a, args, func() error {
 		if write[*format] == nil {
-			return usageError("--format %q: choose json, markdown or openai", *format)
+			return usageError("--format %q: choose json, markdown, openai or html", *format)
 		}
 		return nil
 	})
@@ -345,8 +393,8 @@ func renderTranscript(w io.Writer, t *store.Transcript, c colours) error {
 	if t.Title != "" {
 		fmt.Fprintf(&b, "%s\n", t.Title)
 	}
-	fmt.Fprintf(&b, "%s%s · %s %s · %d steps · %s%s\n", c.dim(), t.Created.Local().Format("2006-01-02 15:04:05"),
-		t.Provider, t.Model, t.Steps, store.UsageText(t.Usage), c.reset())
+	fmt.Fprintf(&b, "%s%s · %s %s · %d steps · %s%s%s\n", c.dim(), t.Created.Local().Format("2006-01-02 15:04:05"),
+		t.Provider, t.Model, t.Steps, store.UsageText(t.Usage), costSuffix(t.Model, t.Usage), c.reset())
 	if t.ParentID != "" {
 		fmt.Fprintf(&b, "%s of %s\n", t.Relation, t.ParentID)
 	}
@@ -366,7 +414,7 @@ func renderTranscript(w io.Writer, t *store.Transcript, c colours) error {
 		for _, cp := range t.Completions {
 			fmt.Fprintf(&b, "step %d  HTTP %d  %s", cp.Step, cp.HTTPStatus, fmtDur(cp.Latency))
 			if cp.Usage != (store.Usage{}) {
-				fmt.Fprintf(&b, "  %s", store.UsageText(cp.Usage))
+				fmt.Fprintf(&b, "  %s%s", store.UsageText(cp.Usage), costSuffix(t.Model, cp.Usage))
 			}
 			if cp.Error != "" {
 				fmt.Fprintf(&b, "  %s%s%s", c.red(), cp.Error, c.reset())

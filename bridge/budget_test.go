@@ -190,8 +190,8 @@ func TestRunner_LongLoopStaysWithinTheWindow(t *testing.T) {
 			t.Errorf("request %d is invalid after compaction: %v", i, err)
 		}
 	}
-	if compactions == 0 || len(res.Compactions) != compactions {
-		t.Errorf("%d compaction events, %d in the result", compactions, len(res.Compactions))
+	if compactions == 0 || len(res.Compactions) != compactions || len(rec.compactions) != compactions {
+		t.Errorf("%d compaction events, %d in the result, %d recorded", compactions, len(res.Compactions), len(rec.compactions))
 	}
 	last := model.requests[len(model.requests)-1].Messages
 	if !IsElided(last[2]) || !strings.Contains(last[2].Content, `read {"part":0} returned 6000 characters`) {
@@ -361,4 +361,3 @@ func TestCompactReport_String(t *testing.T) {
 		t.Errorf("empty report = %q", none.String())
 	}
 }
-

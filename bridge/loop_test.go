@@ -29,8 +29,10 @@ func (f *scriptModel) Complete(_ context.Context, req glm.Request, _ func(glm.Ev
 	return f.respond(n, req)
 }
 
-func (f *scriptModel) Encode(req glm.Request) ([]byte, error) { return []byte(fmt.Sprint(len(req.Messages))), nil }
-func (f *scriptModel) Profile() glm.Profile                   { return f.profile }
+func (f *scriptModel) Encode(req glm.Request) ([]byte, error) {
+	return []byte(fmt.Sprint(len(req.Messages))), nil
+}
+func (f *scriptModel) Profile() glm.Profile { return f.profile }
 
 func answer(msg glm.Message, finish glm.FinishReason) *glm.Response {
 	msg.Role = glm.RoleAssistant

@@ -261,7 +261,9 @@ func TestRunner_Execute(t *testing.T) {
 			return mcp.NewToolResultText(strings.Repeat(args["text"].(string), 3)), nil
 		}}
 	approveAll := func(context.Context, *Tool, string) (bool, string) { return true, "" }
-	declineAll := func(_ context.Context, tl *Tool, _ string) (bool, string) { return false, "not run: the user declined " + tl.Name }
+	declineAll := func(_ context.Context, tl *Tool, _ string) (bool, string) {
+		return false, "not run: the user declined " + tl.Name
+	}
 	tests := []struct {
 		name      string
 		r         Runner

@@ -263,10 +263,7 @@ func (st *runState) failed(ctx context.Context, resp *glm.Response, err error) e
 }
 
 // emptyToolCalls reports an answer that says it calls tools but calls none.
-func emptyToolCalls(resp *glm.Response) bool {
-	return resp != nil && len(resp.Choices) > 0 && resp.Choices[0].FinishReason == glm.FinishToolCalls &&
-		len(resp.Choices[0].Message.ToolCalls) == 0
-}
+func emptyToolCalls(resp *glm.Response) bool { return resp.MissingToolCalls() }
 
 // forward turns the client's stream events into the runner's.
 func (st *runState) forward(step int, ev glm.Event) {

@@ -397,9 +397,10 @@ func TestRunner_CancelledCallsStillGetResultsAndRecords(t *testing.T) {
 
 // memRecorder keeps what a run records.
 type memRecorder struct {
-	mu    sync.Mutex
-	msgs  []glm.Message
-	execs []ToolExecution
+	mu          sync.Mutex
+	msgs        []glm.Message
+	execs       []ToolExecution
+	compactions []CompactReport
 }
 
 func (m *memRecorder) RecordMessage(_ context.Context, msg glm.Message) error {
@@ -417,6 +418,15 @@ func (m *memRecorder) RecordToolExecution(_ context.Context, e ToolExecution) er
 }
 
 func (m *memRecorder) RecordCompletion(context.Context, Completion) error { return nil }
+
+func (m *memRecorder) RecordCompaction(_ context.Context, _ int, r CompactReport) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.compactions = append(m.compactions, r)
+	return nil
+}
+
+var _ CompactionRecorder = (*memRecorder)(nil)
 
 // execution returns the recorded execution of a call id.
 func (m *memRecorder) execution(t *testing.T, id string) ToolExecution {

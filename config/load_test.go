@@ -217,3 +217,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLoad_File(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte("model = \"glm-4.7\"\n\n[approval]\nallow = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, false)
+	if want := path + `:4: key "approval.allow": want an array of strings, got an integer`; err == nil || err.Error() != want {
+		t.Fatalf("Load = %v; want %s", err, want)
+	}
+	if err := os.WriteFile(path, []byte("model = \"glm-4.7\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path, true)
+	if err != nil || !f.Exists || f.Path != path {
+		t.Fatalf("Load = %+v, %v", f, err)
+	}
+}

@@ -152,16 +152,29 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 // transcript shows where the turn stopped.
 const cancelNote = "[this turn was cancelled by the user before it finished]"
 
-// MarkCancelled closes a turn the user cancelled with a short assistant note,
-// recorded like any message, unless the model had already answered.
+// MarkCancelled closes a turn the user cancelled with a short note, recorded
+// like any message, so that the transcript shows where the turn stopped and
+// the model, next turn, knows its answer was cut. A partial answer keeps
+// its text; the note follows it (WireMessages joins the two).
 func (c *Conversation) MarkCancelled(ctx context.Context) error {
 	n := len(c.msgs)
-	if n == 0 || c.msgs[n-1].Role == glm.RoleAssistant && len(c.msgs[n-1].ToolCalls) == 0 {
+	if n == 0 {
 		return nil
 	}
-	m := glm.Message{Role: glm.RoleAssistant, Content: cancelNote}
-	c.msgs = append(c.msgs, m)
-	return c.record(context.WithoutCancel(ctx), m)
+	note := glm.Message{Role: glm.RoleAssistant, Content: cancelNote}
+	if last := &c.msgs[n-1]; last.Role == glm.RoleAssistant && len(last.ToolCalls) == 0 {
+		last.Content = joinText(last.Content, cancelNote)
+	} else {
+		c.msgs = append(c.msgs, note)
+	}
+	return c.record(context.WithoutCancel(ctx), note)
+}
+
+func joinText(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "\n\n" + b
 }
 
 // Replace swaps the conversation sent from now on (after a compaction); the

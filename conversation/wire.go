@@ -18,7 +18,8 @@ import (
 //     message (an assistant message left with neither text nor calls goes);
 //   - a tool result whose call is not in the assistant message before it goes;
 //   - two user messages in a row (a prompt that got no answer, then the
-//     next) are joined into one.
+//     next) are joined into one, and so are two answers in a row (a
+//     cancelled partial answer and the note that says so).
 func WireMessages(t *store.Transcript) ([]glm.Message, error) {
 	out := make([]glm.Message, 0, len(t.Messages))
 	var open map[string]bool // the calls of the last assistant message
@@ -26,6 +27,10 @@ func WireMessages(t *store.Transcript) ([]glm.Message, error) {
 		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ToolCallID: m.ToolCallID}
 		switch m.Role {
 		case glm.RoleAssistant:
+			if n := len(out); n > 0 && out[n-1].Role == glm.RoleAssistant && len(out[n-1].ToolCalls) == 0 && len(m.ToolCalls) == 0 {
+				out[n-1].Content = joinText(out[n-1].Content, m.Content) // a partial answer and its cancel note
+				continue
+			}
 			open = map[string]bool{}
 			if len(m.ToolCalls) > 0 {
 				if err := json.Unmarshal(m.ToolCalls, &gm.ToolCalls); err != nil {

@@ -82,6 +82,21 @@ func TestWireMessages(t *testing.T) {
 			roles: "uata",
 		},
 		{
+			name: "a cancelled partial answer and its note are joined",
+			msgs: []store.Message{
+				{Role: "user", Content: "q"},
+				{Role: "assistant", Content: "the answer was"},
+				{Role: "assistant", Content: cancelNote},
+				{Role: "user", Content: "go on"},
+			},
+			roles: "uau",
+			check: func(t *testing.T, got []glm.Message) {
+				if got[1].Content != "the answer was\n\n"+cancelNote {
+					t.Errorf("joined answer %q", got[1].Content)
+				}
+			},
+		},
+		{
 			name: "reasoning is kept for the echo",
 			msgs: []store.Message{
 				{Role: "user", Content: "q"},

@@ -10,7 +10,7 @@ import (
 const (
 	// DefaultDrainGrace is how long requests in flight may still finish after
 	// stdin closes, before they are cancelled.
-	DefaultDrainGrace = 3 * time.Second
+	DefaultDrainGrace = 2 * time.Second
 	// drainAfterCancel is how long cancelled requests get to write their
 	// answers before ServeStdio returns regardless. A handler blocked in a
 	// system call it cannot leave is abandoned: the process is about to end.

@@ -23,7 +23,7 @@ func logCalls(logger zerolog.Logger) server.ToolHandlerMiddleware {
 			case err != nil:
 				logger.Error().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "error").Err(err).Msg("tool call")
 			case res != nil && res.IsError:
-				logger.Info().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "tool_error").Str("message", firstText(res, 200)).Msg("tool call")
+				logger.Info().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "tool_error").Str("detail", firstText(res, 200)).Msg("tool call")
 			default:
 				logger.Info().Str("tool", req.Params.Name).Dur("dur", dur).Str("outcome", "ok").Msg("tool call")
 			}

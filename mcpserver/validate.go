@@ -168,9 +168,9 @@ func describeLeaf(e *jsonschema.ValidationError, params []string) string {
 	case *kind.MultipleOf:
 		return fmt.Sprintf("%s must be a multiple of %s, got %s", name, ratString(k.Want), ratString(k.Got))
 	case *kind.MinLength:
-		return fmt.Sprintf("%s must be at least %d characters long, got %d", name, k.Want, k.Got)
+		return fmt.Sprintf("%s must be at least %d %s long, got %d", name, k.Want, plural(k.Want, "character", "characters"), k.Got)
 	case *kind.MaxLength:
-		return fmt.Sprintf("%s must be at most %d characters long, got %d", name, k.Want, k.Got)
+		return fmt.Sprintf("%s must be at most %d %s long, got %d", name, k.Want, plural(k.Want, "character", "characters"), k.Got)
 	case *kind.Pattern:
 		return fmt.Sprintf("%s must match the pattern %s, got %s", name, k.Want, display(k.Got))
 	case *kind.MinItems:

@@ -32,7 +32,11 @@ func newSource(r io.Reader) *source {
 	s := &source{r: r, wake: [2]int{-1, -1}}
 	if f, ok := r.(*os.File); ok && f != nil {
 		var p [2]int
-		if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err == nil {
+		if err := unix.Pipe(p[:]); err == nil { // not Pipe2: macOS lacks it
+			for _, fd := range p {
+				unix.CloseOnExec(fd)
+				unix.SetNonblock(fd, true)
+			}
 			s.f, s.wake = f, p
 		}
 	}

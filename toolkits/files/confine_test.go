@@ -205,7 +205,7 @@ func TestToolkit_ClientRootsOnlyNarrow(t *testing.T) {
 		{"configured root outside the client root", "read_file", map[string]any{"path": filepath.Join(rootDir, "readme.md")}, true, "outside the allowed roots"},
 		{"a client root outside the configured roots widens nothing", "read_file", map[string]any{"path": filepath.Join(base, "outside", "secret.txt")}, true, "outside the allowed roots"},
 		{"dot-dot out of the narrowed root", "read_file", map[string]any{"path": "../readme.md"}, true, "outside"},
-		{"search sees only the narrowed root", "search_content", map[string]any{"query": "content"}, false, "inner.txt\n1:inner content\n1 match in 1 file; 1 file searched\n"},
+		{"search sees only the narrowed root", "search_content", map[string]any{"query": "content"}, false, "inner.txt\n1:inner content\n1 match in 1 file (1 searched)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

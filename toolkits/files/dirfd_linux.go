@@ -152,10 +152,25 @@ func (d dirHandle) readFile(name string, buf []byte, maxSize int64) ([]byte, []b
 // path or symlink may leave d). Any error, including a kernel without
 // openat2 or a symlink it will not follow, means: use the portable path.
 func (d dirHandle) readBeneath(rel string, maxSize int64) ([]byte, error) {
+	// First an O_PATH look, which calls no driver: a device is never opened.
 	how := unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
+		Flags:   unix.O_PATH | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
 	}
+	pfd, err := unix.Openat2(d.fd, rel, &how)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	err = unix.Fstat(pfd, &st)
+	unix.Close(pfd)
+	if err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, errNotRegular
+	}
+	how.Flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
 	fd, err := unix.Openat2(d.fd, rel, &how)
 	if err != nil {
 		return nil, err

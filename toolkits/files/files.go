@@ -153,8 +153,12 @@ func (t *Toolkit) handler(name string, h toolkits.Handler) toolkits.Handler {
 
 // checkRange returns an error message when v is outside [lo, hi].
 func checkRange(name string, v, lo, hi int) string {
-	if v < lo || v > hi {
+	switch {
+	case v >= lo && v <= hi:
+		return ""
+	case hi == 1<<31-1:
+		return fmt.Sprintf("%s must be at least %d, got %d", name, lo, v)
+	default:
 		return fmt.Sprintf("%s must be between %d and %d, got %d", name, lo, hi, v)
 	}
-	return ""
 }

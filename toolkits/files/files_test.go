@@ -179,7 +179,7 @@ func TestToolkit_BadInput(t *testing.T) {
 		{"empty query", "search_content", map[string]any{"query": ""}, "empty"},
 		{"max_results too large", "find_files", map[string]any{"pattern": "*", "max_results": 9000}, "between 1 and 5000"},
 		{"context_lines out of range", "search_content", map[string]any{"query": "x", "context_lines": 11}, "between 0 and 10"},
-		{"negative offset", "read_file", map[string]any{"path": "main.go", "offset": 0}, "between 1"},
+		{"negative offset", "read_file", map[string]any{"path": "main.go", "offset": 0}, "at least 1, got 0"},
 		{"bad cursor", "list_directory", map[string]any{"cursor": "zz"}, "cursor"},
 		{"wrong type", "read_file", map[string]any{"path": 12}, "invalid arguments"},
 		{"search path is a file", "search_content", map[string]any{"query": "x", "path": "main.go"}, "directory"},

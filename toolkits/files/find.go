@@ -158,16 +158,11 @@ func (t *view) startPoints(p string) ([]location, *mcp.CallToolResult) {
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
-	f, rel, err := loc.root.openRel(loc.rel)
+	fi, rel, err := loc.root.stat(loc.rel) // not opened: it may be a device
 	if err != nil {
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
 	loc.rel = rel // a start reached through an absolute symlink walks from its target
-	fi, err := f.Stat()
-	f.Close()
-	if err != nil {
-		return nil, toolkits.Errorf("%s", t.pathError(p, err))
-	}
 	if !fi.IsDir() {
 		return nil, toolkits.Errorf("%q is a file; give a directory as path (or read the file with read_file)", p)
 	}

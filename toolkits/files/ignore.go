@@ -40,14 +40,11 @@ const maxIgnoreFile = 1 << 20
 
 // readIgnore parses one .gitignore relative to its folder.
 func (w *walker) readIgnore(rel string) []gitignore.Pattern {
-	f, err := w.rt.open(rel)
+	f, _, err := w.rt.openRegular(rel)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
 	data, err := readAllNonBlocking(f, maxIgnoreFile)
 	if err != nil && len(data) == 0 {
 		return nil

@@ -85,14 +85,18 @@ func (t *Toolkit) listDirectory(ctx context.Context, req mcp.CallToolRequest) (*
 	if err != nil {
 		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
 	}
-	f, err := loc.root.open(loc.rel)
+	fi, rel, err := loc.root.stat(loc.rel) // not opened yet: it may be a device
+	if err != nil {
+		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
+	}
+	if !fi.IsDir() {
+		return toolkits.Errorf("%q is a file, not a directory; use read_file to read it", args.Path), nil
+	}
+	f, err := loc.root.open(rel)
 	if err != nil {
 		return toolkits.Errorf("%s", v.pathError(args.Path, err)), nil
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.IsDir() {
-		return toolkits.Errorf("%q is a file, not a directory; use read_file to read it", args.Path), nil
-	}
 	names, truncated, err := readNames(ctx, f, t.walkCost)
 	if err != nil && len(names) == 0 {
 		if ctx.Err() != nil {
@@ -104,7 +108,7 @@ func (t *Toolkit) listDirectory(ctx context.Context, req mcp.CallToolRequest) (*
 	out := ListResult{Path: v.display(loc.root, loc.rel), Total: len(names), Entries: []ListEntry{}, Truncated: truncated}
 	end := min(start+limit, len(names))
 	for _, e := range names[min(start, len(names)):end] {
-		out.Entries = append(out.Entries, entryOf(loc.root, path.Join(loc.rel, e.name), e))
+		out.Entries = append(out.Entries, entryOf(loc.root, path.Join(rel, e.name), e))
 	}
 	if end < len(names) {
 		out.NextCursor = strconv.Itoa(end)

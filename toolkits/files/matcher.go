@@ -48,7 +48,8 @@ func newLineMatcher(query string, isRegex bool, caseSensitive *bool) (*lineMatch
 	}
 	re, err := regexp.Compile(flags + query)
 	if err != nil {
-		return nil, fmt.Errorf("invalid regex: %v; fix it, or set regex to false to search for the text literally", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		msg := strings.Replace(strings.TrimPrefix(err.Error(), "error parsing regexp: "), "`"+flags, "`", 1)
+		return nil, fmt.Errorf("invalid regex: %s; fix it, or set regex to false to search for the text literally", msg)
 	}
 	m := &lineMatcher{re: re}
 	m.pre, m.preFold = requiredLiteral(query, !sensitive)

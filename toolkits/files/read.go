@@ -100,21 +100,17 @@ func (t *view) load(ctx context.Context, p string) ([]byte, *mcp.CallToolResult)
 			return data, nil
 		}
 	}
-	f, err := loc.root.open(loc.rel)
-	if err != nil {
+	f, fi, err := loc.root.openRegular(loc.rel)
+	switch {
+	case fi != nil && fi.IsDir():
+		return nil, toolkits.Errorf("%q is a directory; use list_directory or find_files to see what it holds", p)
+	case fi != nil && !fi.Mode().IsRegular():
+		return nil, toolkits.Errorf("%q is not a regular file (%s) and cannot be read", p, fi.Mode().Type())
+	case err != nil:
 		return nil, toolkits.Errorf("%s", t.pathError(p, err))
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, toolkits.Errorf("%s", t.pathError(p, err))
-	}
-	switch {
-	case fi.IsDir():
-		return nil, toolkits.Errorf("%q is a directory; use list_directory or find_files to see what it holds", p)
-	case !fi.Mode().IsRegular():
-		return nil, toolkits.Errorf("%q is not a regular file (%s) and cannot be read", p, fi.Mode().Type())
-	case fi.Size() > t.maxFileSize:
+	if fi.Size() > t.maxFileSize {
 		return nil, toolkits.Errorf("%q is %d bytes, over the %d-byte limit for reading; use search_content with path and include to find the lines you need", p, fi.Size(), t.maxFileSize)
 	}
 	// Never through Go's poller: a file that only looks regular (/proc/kmsg)

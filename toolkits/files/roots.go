@@ -118,6 +118,45 @@ func (rt *root) openRel(rel string) (*os.File, string, error) {
 	return nil, rel, err
 }
 
+// stat is Stat inside the root (following symlinks that stay inside it,
+// absolute ones included).
+func (rt *root) stat(rel string) (fs.FileInfo, string, error) {
+	fi, err := rt.r.Stat(rel)
+	if err == nil {
+		return fi, rel, nil
+	}
+	if alt, ok := rt.rewriteAbsLinks(rel); ok {
+		if fi, err2 := rt.r.Stat(alt); err2 == nil {
+			return fi, alt, nil
+		}
+	}
+	return nil, rel, err
+}
+
+// openRegular opens rel when it is a regular file. Its type is checked
+// before the open, so no device driver, FIFO or kernel interface is ever
+// opened, and again after it (with os.SameFile), so a swap in between is
+// refused too.
+func (rt *root) openRegular(rel string) (*os.File, fs.FileInfo, error) {
+	fi, rel, err := rt.stat(rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fi, errNotRegular
+	}
+	f, err := rt.r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, fi, err
+	}
+	fi2, err := f.Stat()
+	if err != nil || !os.SameFile(fi, fi2) {
+		f.Close()
+		return nil, fi, errNotRegular
+	}
+	return f, fi2, nil
+}
+
 // lstat is Lstat inside the root.
 func (rt *root) lstat(rel string) (fs.FileInfo, error) { return rt.r.Lstat(rel) }
 

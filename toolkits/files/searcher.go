@@ -198,18 +198,11 @@ func (w *searchWorker) read(ctx context.Context, h dirHandle, n *dirNode, f file
 
 // readLink reads a symlinked file through the root, never waiting on it.
 func (w *searchWorker) readLink(ctx context.Context, rel string) ([]byte, error) {
-	fh, err := w.s.loc.root.open(rel)
+	fh, fi, err := w.s.loc.root.openRegular(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errNotRegular
-	}
 	if fi.Size() > w.s.t.maxFileSize {
 		return nil, errTooLarge
 	}
@@ -231,7 +224,7 @@ func isBinary(data []byte) bool {
 const maxLineText = 500
 
 // scanChunk is how much of a file is matched between checks of the context.
-const scanChunk = 256 << 10
+const scanChunk = 64 << 10
 
 // matchFile appends the matches of one file to out, a chunk of whole lines
 // at a time so that a cancelled call stops within one chunk.

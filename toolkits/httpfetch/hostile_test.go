@@ -35,13 +35,16 @@ func TestFetchURL_HostileHTML(t *testing.T) {
 		{name: "10 MB table", page: table, timeout: 10 * time.Second},
 		{name: "10 MB of links, conversion past the deadline", page: links, timeout: 100 * time.Millisecond, wantErr: "timed out after 100ms"},
 	}
+	const htmlCap = 512 << 10
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				_, _ = w.Write([]byte(tt.page))
 			}))
-			tk := localToolkit(t, srv, Config{Timeout: tt.timeout, CacheTTL: -1})
+			// A smaller cap than the default keeps the test quick under the
+			// race detector, which slows conversion tenfold.
+			tk := localToolkit(t, srv, Config{Timeout: tt.timeout, CacheTTL: -1, MaxHTMLBytes: htmlCap})
 			args := map[string]any{"url": "http://" + srv.hostPort() + "/big", "max_length": 2000}
 			var got string
 			var isErr bool
@@ -64,8 +67,8 @@ func TestFetchURL_HostileHTML(t *testing.T) {
 			if !fr.HTMLTruncated || !strings.Contains(fr.Note, "raw=true") || !fr.Truncated {
 				t.Errorf("html_truncated %v truncated %v note %q", fr.HTMLTruncated, fr.Truncated, fr.Note)
 			}
-			if fr.TotalLength > 4*DefaultMaxHTMLBytes {
-				t.Errorf("the Markdown is %d characters from %d bytes of HTML", fr.TotalLength, DefaultMaxHTMLBytes)
+			if fr.TotalLength > 4*htmlCap {
+				t.Errorf("the Markdown is %d characters from %d bytes of HTML", fr.TotalLength, htmlCap)
 			}
 		})
 	}

@@ -51,8 +51,13 @@ func htmlToMarkdown(ctx context.Context, src string, pageURL *url.URL) (string, 
 	if err != nil {
 		return "", fmt.Errorf("convert html to markdown: %w", err)
 	}
-	return strings.TrimSpace(string(md)), nil
+	return unescapeAngles.Replace(strings.TrimSpace(string(md))), nil
 }
+
+// unescapeAngles undoes the converter's escaping of '<' and '>' in text
+// (it writes them as &lt; and &gt; for HTML renderers): a model reads the
+// Markdown as text and must see, and quote, what the page shows.
+var unescapeAngles = strings.NewReplacer("&lt;", "<", "&gt;", ">")
 
 // documentBase resolves the first <base href> against the page URL.
 func documentBase(doc *html.Node, pageURL *url.URL) *url.URL {

@@ -25,7 +25,7 @@ const (
 
 const fetchURLDescription = `Fetch a web page or API response over http or https and return its content as text.
 HTML is converted to Markdown (headings, lists, tables, code blocks; links made absolute; scripts, styles and navigation dropped). JSON and plain text are returned as they are. Images, PDFs, archives and other binary content are refused.
-Long content comes in pages of max_length characters: when the result has truncated=true, call fetch_url again with the same url and start_index=next_start_index to read on (the page is cached for a short time, so this does not fetch it again).
+Long content comes in pages of max_length characters. The first line of the result names the final URL, status, content type and the characters shown of the total; when more follows it ends with "next page: start_index=N": call fetch_url again with the same url and that start_index to read on (the page is cached for a short time, so this does not fetch it again).
 Only public internet addresses can be fetched: localhost, private networks and cloud metadata addresses are refused unless the user allowed the host. The site's robots.txt is honoured. Set raw=true to get the HTML source instead of Markdown.`
 
 // FetchResult is fetch_url's structured result.
@@ -105,7 +105,26 @@ func (t *Toolkit) handleFetchURL(ctx context.Context, req mcp.CallToolRequest) (
 	if err != nil {
 		return toolkits.Errorf("%v", err), nil
 	}
-	return toolkits.Result(res)
+	return toolkits.ResultWithText(res, renderPage(res)), nil
+}
+
+// renderPage writes a page for a model to read: one header line (final URL,
+// status, content type, the characters shown of the total and, when more
+// follows, the start_index of the next page; then any remark), a blank line,
+// and the content as it is, nothing escaped.
+func renderPage(res FetchResult) string {
+	end := res.StartIndex + utf8.RuneCountInString(res.Content)
+	head := fmt.Sprintf("%s %d %s, characters %d-%d of %d", res.FinalURL, res.Status, res.ContentType, res.StartIndex, end, res.TotalLength)
+	if res.Truncated {
+		head += fmt.Sprintf("; next page: start_index=%d", res.NextStartIndex)
+	}
+	if res.BodyTruncated {
+		head += "; body cut at the size limit"
+	}
+	if res.HTMLTruncated {
+		head += "; HTML cut before conversion, raw=true reads it all"
+	}
+	return head + "\n\n" + res.Content
 }
 
 // errorResult turns a fetch error into a result the model can act on. Only

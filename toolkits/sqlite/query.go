@@ -25,6 +25,8 @@ type QueryResult struct {
 	Truncated bool     `json:"truncated" jsonschema:"true when more rows exist than were returned"`
 	ElapsedMS float64  `json:"elapsed_ms" jsonschema:"time the statement took, in milliseconds"`
 	Notes     []string `json:"notes,omitempty" jsonschema:"remarks on how values were shown or why the result was cut"`
+
+	budgetCut bool // the byte budget, not max_rows, cut the result
 }
 
 type queryArgs struct {
@@ -41,7 +43,7 @@ func (tk *Toolkit) queryTool() mcp.Tool {
 
 Use sqlite_schema first to learn the tables and columns. Put values in params and write ? placeholders instead of pasting values into the SQL. Exactly one statement per call: a second statement after ";" is refused and nothing runs. The database is opened read-only: INSERT, UPDATE, DELETE, CREATE, ATTACH, VACUUM, setting pragmas and the like are refused by the engine`+tk.writeHint()+`.
 
-Reading stops after max_rows rows (default 200, at most 5000); truncated is then true, so add LIMIT/OFFSET or a narrower WHERE to page. A statement running longer than `+tk.cfg.Timeout.String()+` is interrupted. Values keep their SQLite types: INTEGER as integer, REAL as a number with a decimal point, TEXT as string, NULL as null, BLOB as {"$blob_base64": "..."}; only columns declared DATE, DATETIME, TIMESTAMP or BOOLEAN are normalized by the driver (notes then say so; select +col to get the stored value). The text part of the result is a compact table with NULL written as NULL.`),
+Reading stops after max_rows rows (default 200, at most 5000), or when the values read pass the result budget (`+byteSize(tk.cfg.MaxResultBytes)+`, the first row's values included); truncated is then true and the first line of the text says so: add LIMIT/OFFSET or a narrower WHERE to page, and select fewer or shorter columns (substr, length) when the budget cut it. A statement running longer than `+tk.cfg.Timeout.String()+` is interrupted. Values keep their SQLite types: INTEGER as integer, REAL as a number with a decimal point, TEXT as string, NULL as null, BLOB as {"$blob_base64": "..."}; only columns declared DATE, DATETIME, TIMESTAMP or BOOLEAN are normalized by the driver (notes then say so; select +col to get the stored value). The text part of the result is a compact table with NULL written as NULL.`),
 		mcp.WithString("sql", mcp.Required(), mcp.Description("one SQL statement, e.g. SELECT name, total FROM orders WHERE total > ? ORDER BY total DESC")),
 		mcp.WithArray("params", mcp.Description("values bound to the ? placeholders, in order: numbers, strings, booleans (bound as 1/0) or null"),
 			mcp.Items(map[string]any{"type": []string{"string", "number", "boolean", "null"}})),
@@ -202,7 +204,7 @@ func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.Named
 		row, n, over := convertRow(dest, decl, conv, maxBytes-size)
 		clear(dest) // let a big value go before the next step
 		if over >= 0 {
-			res.Truncated = true
+			res.Truncated, res.budgetCut = true, true
 			res.Notes = append(res.Notes, budgetNote(len(res.Rows), res.Columns[over], maxBytes))
 			break
 		}
@@ -222,9 +224,17 @@ func readRows(ctx context.Context, st *sqlite3.SQLiteStmt, params []driver.Named
 // less.
 func budgetNote(rows int, col string, maxBytes int) string {
 	if rows == 0 {
-		return fmt.Sprintf("no rows shown: the first row alone passed the result budget of %d KiB (at column %q); select fewer columns, or length(%s) or substr(%s, 1, 1000) instead of whole long values", maxBytes>>10, col, col, col)
+		return fmt.Sprintf("no rows shown: the first row alone passed the result budget of %s (at column %q); select fewer columns, or length(%s) or substr(%s, 1, 1000) instead of whole long values", byteSize(maxBytes), col, col, col)
 	}
-	return fmt.Sprintf("stopped after %d rows: the result passed %d KiB (at column %q of the next row); select fewer or shorter columns, or page with LIMIT/OFFSET", rows, maxBytes>>10, col)
+	return fmt.Sprintf("stopped after %d %s: the result passed %s (at column %q of the next row); select fewer or shorter columns, or page with LIMIT/OFFSET", rows, plural(rows, "row", "rows"), byteSize(maxBytes), col)
+}
+
+// byteSize writes n in KiB when it is a whole number of them.
+func byteSize(n int) string {
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // convertRow converts one row, noting columns whose values the driver

@@ -22,7 +22,9 @@ func (tk *Toolkit) schemaTool() mcp.Tool {
 		mcp.WithToolTitle("Describe a SQLite database"),
 		mcp.WithDescription(`List the tables and views of a SQLite database with their columns (name, declared type, not null, primary key position, default), indexes, foreign keys and, when ANALYZE has been run, an estimated row count.
 
-Call this before writing SQL for sqlite_query, to use the real table and column names. Pass table to describe a single table or view (names match case-insensitively); without it every table and view is listed, SQLite's internal sqlite_* tables excepted.`),
+Call this before writing SQL for sqlite_query, to use the real table and column names. Pass table to describe a single table or view (names match case-insensitively); without it every table and view is listed, SQLite's internal sqlite_* tables excepted.
+
+The text part is the CREATE statements as stored (like sqlite3's .schema). Its first line counts the tables; on a database too big for one result it says "truncated" and names the tables left out: describe those one at a time with table.`),
 		tk.databaseProperty(),
 		mcp.WithString("table", mcp.Description("describe only this table or view")),
 		mcp.WithOutputSchema[SchemaResult](),
@@ -120,4 +122,3 @@ func resultText(r *mcp.CallToolResult) string {
 	}
 	return ""
 }
-

@@ -18,12 +18,13 @@ const (
 )
 
 // renderTable writes a query result as a compact table for a model to read:
-// a header, a rule, one line per row with cells separated by " | ", and a
-// footer with the row count, truncation and notes. NULL is written NULL,
-// BLOBs as X'…' hex, and newlines, tabs and '|' inside text are escaped.
+// a summary line first (row count, truncation and how to page, notes), then
+// a header, a rule and one line per row with cells separated by " | ". NULL
+// is written NULL, BLOBs as X'…' hex, and newlines, tabs and '|' inside text
+// are escaped. It holds no timing, so that the same data reads the same.
 func renderTable(res *QueryResult) string {
 	if len(res.Columns) == 0 {
-		return "(the statement returns no columns)\n" + footer(res)
+		return summary(res) + "(the statement returns no columns)\n"
 	}
 	cells := make([]string, 0, (len(res.Rows)+1)*len(res.Columns))
 	cells = append(cells, res.Columns...)
@@ -42,13 +43,13 @@ func renderTable(res *QueryResult) string {
 	}
 	var b strings.Builder
 	b.Grow(size + len(res.Rows)*ncol*4 + 512)
+	b.WriteString(summary(res))
 	for i := 0; i < len(cells); i += ncol {
 		writeLine(&b, cells[i:i+ncol], widths)
 		if i == 0 {
 			writeRule(&b, widths)
 		}
 	}
-	b.WriteString(footer(res))
 	return b.String()
 }
 
@@ -85,13 +86,13 @@ func writeRule(b *strings.Builder, widths []int) {
 	b.WriteByte('\n')
 }
 
-func footer(res *QueryResult) string {
-	noun := "rows"
-	if res.RowCount == 1 {
-		noun = "row"
-	}
-	s := fmt.Sprintf("(%d %s, %s ms", res.RowCount, noun, strconv.FormatFloat(res.ElapsedMS, 'f', -1, 64))
-	if res.Truncated {
+// summary is the line before the table: the row count and, when cut, how
+// to see more; then one line per note.
+func summary(res *QueryResult) string {
+	s := fmt.Sprintf("(%d %s", res.RowCount, plural(res.RowCount, "row", "rows"))
+	if res.budgetCut {
+		s += "; truncated at the result budget, see the note"
+	} else if res.Truncated {
 		s += fmt.Sprintf("; truncated: more rows exist, page with LIMIT/OFFSET or raise max_rows up to %d", maxMaxRows)
 	}
 	s += ")\n"

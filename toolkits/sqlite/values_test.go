@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"math"
 	"testing"
@@ -69,3 +70,5 @@ func TestFormatTime(t *testing.T) {
 		})
 	}
 }
+
+func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
