@@ -161,7 +161,7 @@ func TestAsk_BadCallsAndLoopGuard(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s; want exit 1 and the loop guard", res.code, res.stderr)
 	}
 	reqs := fake.Requests()
-	wants := []string{"not valid JSON", "do not match the input schema", "unknown tool \"delete_everything\"; the available tools are: find_files, list_directory, read_file, search_content"}
+	wants := []string{"not valid JSON", "path must be a string, got number", "unknown tool \"delete_everything\"; the available tools are: find_files, list_directory, read_file, search_content"}
 	for i, want := range wants {
 		last := reqs[i+1].Body.Messages
 		if got := last[len(last)-1].Content; !strings.Contains(got, want) {

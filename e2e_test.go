@@ -121,11 +121,15 @@ func callTool(t *testing.T, cs *sdk.ClientSession, name string, args map[string]
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("%s structured content: %v", name, err)
 		}
-		// The spec asks for the structured content as JSON in a text block too;
-		// sqlite_query's text block is a compact table instead (issue 3).
-		var fromText any
-		if err := json.Unmarshal([]byte(resultText(res)), &fromText); err != nil && name != "sqlite_query" {
-			t.Errorf("%s: text block is not the JSON of the structured content: %v", name, err)
+		// The text block is written for a model (paging first, then the
+		// content as a good CLI prints it), deliberately not the JSON again:
+		// it must not be JSON, and nothing in it is escaped.
+		text := resultText(res)
+		if text == "" || json.Valid([]byte(text)) && strings.HasPrefix(strings.TrimSpace(text), "{") {
+			t.Errorf("%s: the text block should be plain text for a model, got %.200q", name, text)
+		}
+		if strings.Contains(text, `\u003c`) || strings.Contains(text, `\u0026`) {
+			t.Errorf("%s: the text block is escaped: %.200q", name, text)
 		}
 	}
 	return res

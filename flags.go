@@ -36,13 +36,20 @@ type toolkitConfig struct {
 	Roots    stringList
 	Toolkits string
 
-	SQLite        stringList
-	SQLiteWrite   bool
-	SQLiteTimeout time.Duration
+	FilesMaxResult int64
+	FilesTimeout   time.Duration
+
+	SQLite          stringList
+	SQLiteWrite     bool
+	SQLiteTimeout   time.Duration
+	SQLiteMaxResult int
+	SQLiteMaxSchema int
+	SQLiteMemory    int64
 
 	AllowHosts    stringList
 	FetchTimeout  time.Duration
 	FetchMaxBytes int64
+	FetchMaxHTML  int
 	IgnoreRobots  bool
 	UserAgent     string
 }
@@ -51,12 +58,18 @@ type toolkitConfig struct {
 func (c *toolkitConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.Roots, "root", "a directory the files toolkit may read (repeatable; default: the current directory)")
 	fs.StringVar(&c.Toolkits, "toolkits", strings.Join(allToolkits, ","), "comma-separated toolkits to host: files, sqlite, http")
+	fs.Int64Var(&c.FilesMaxResult, "files-max-result", files.DefaultMaxResultBytes, "most bytes of text one find_files or search_content result carries")
+	fs.DurationVar(&c.FilesTimeout, "files-timeout", files.DefaultCallTimeout, "time limit of one files tool call")
 	fs.Var(&c.SQLite, "sqlite", "[NAME=]PATH of a SQLite database for the sqlite toolkit, opened read-only (repeatable; NAME defaults to the file name without extension)")
 	fs.BoolVar(&c.SQLiteWrite, "sqlite-write", false, "also offer sqlite_execute, which writes through a separate read-write connection")
 	fs.DurationVar(&c.SQLiteTimeout, "sqlite-timeout", 5*time.Second, "deadline of one SQL statement; past it the query is interrupted")
+	fs.IntVar(&c.SQLiteMaxResult, "sqlite-max-result", sqlite.DefaultMaxResultBytes, "most bytes of values one sqlite_query result carries (every value counted, the first row's too)")
+	fs.IntVar(&c.SQLiteMaxSchema, "sqlite-max-schema", sqlite.DefaultMaxSchemaBytes, "most bytes of text one sqlite_schema result carries; tables past it are only named")
+	fs.Int64Var(&c.SQLiteMemory, "sqlite-memory", sqlite.DefaultMemoryLimit, "SQLite's heap limit in bytes for the whole process (sorts and temp tables stay in memory)")
 	fs.Var(&c.AllowHosts, "allow-host", "HOST[:PORT] fetch_url may reach even though it resolves to a loopback, private or other non-public address (repeatable)")
 	fs.DurationVar(&c.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit of one fetch_url call, robots.txt and redirects included")
 	fs.Int64Var(&c.FetchMaxBytes, "fetch-max-bytes", 10<<20, "largest body fetch_url reads, in bytes after decompression")
+	fs.IntVar(&c.FetchMaxHTML, "fetch-max-html", httpfetch.DefaultMaxHTMLBytes, "most bytes of HTML turned into Markdown; a longer page is cut at a tag (raw=true reads past it)")
 	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", false, "do not check robots.txt before fetching")
 	fs.StringVar(&c.UserAgent, "user-agent", "", "User-Agent of fetch_url (default glm-mcp/VERSION (+https://github.com/glm-mcp/glm-mcp))")
 }
@@ -104,7 +117,10 @@ func (c *toolkitConfig) build(ctx context.Context, logger zerolog.Logger) (*open
 		if len(roots) == 0 {
 			roots = []string{"."}
 		}
-		kit, err := files.New(files.Config{Roots: roots, Logger: logger})
+		if c.FilesMaxResult <= 0 || c.FilesTimeout <= 0 {
+			return nil, usageError("--files-max-result and --files-timeout must be positive")
+		}
+		kit, err := files.New(files.Config{Roots: roots, Logger: logger, MaxResultBytes: c.FilesMaxResult, CallTimeout: c.FilesTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("files toolkit: %w", err)
 		}
@@ -118,12 +134,12 @@ func (c *toolkitConfig) build(ctx context.Context, logger zerolog.Logger) (*open
 		}
 	}
 	if set["http"] {
-		if c.FetchTimeout <= 0 || c.FetchMaxBytes <= 0 {
+		if c.FetchTimeout <= 0 || c.FetchMaxBytes <= 0 || c.FetchMaxHTML <= 0 {
 			out.Close()
-			return nil, usageError("--fetch-timeout and --fetch-max-bytes must be positive")
+			return nil, usageError("--fetch-timeout, --fetch-max-bytes and --fetch-max-html must be positive")
 		}
 		kit, err := httpfetch.New(httpfetch.Config{
-			AllowHosts: c.AllowHosts, Timeout: c.FetchTimeout, MaxBytes: c.FetchMaxBytes,
+			AllowHosts: c.AllowHosts, Timeout: c.FetchTimeout, MaxBytes: c.FetchMaxBytes, MaxHTMLBytes: c.FetchMaxHTML,
 			IgnoreRobots: c.IgnoreRobots, UserAgent: c.UserAgent, Version: buildVersion(), Logger: logger,
 		})
 		if err != nil {
@@ -138,14 +154,15 @@ func (c *toolkitConfig) build(ctx context.Context, logger zerolog.Logger) (*open
 
 // buildSQLite opens the --sqlite databases. Without --sqlite the sqlite tools are not listed.
 func (c *toolkitConfig) buildSQLite(ctx context.Context, out *openedToolkits, logger zerolog.Logger) error {
-	if c.SQLiteTimeout <= 0 {
-		return usageError("--sqlite-timeout must be positive")
+	if c.SQLiteTimeout <= 0 || c.SQLiteMaxResult <= 0 || c.SQLiteMaxSchema <= 0 {
+		return usageError("--sqlite-timeout, --sqlite-max-result and --sqlite-max-schema must be positive")
 	}
 	dbs, err := sqlite.ParseSpecs(c.SQLite)
 	if err != nil {
 		return usageError("--sqlite: %v", err)
 	}
-	kit, err := sqlite.New(ctx, sqlite.Config{Databases: dbs, Write: c.SQLiteWrite, Timeout: c.SQLiteTimeout, Logger: logger})
+	kit, err := sqlite.New(ctx, sqlite.Config{Databases: dbs, Write: c.SQLiteWrite, Timeout: c.SQLiteTimeout, Logger: logger,
+		MaxResultBytes: c.SQLiteMaxResult, MaxSchemaBytes: c.SQLiteMaxSchema, MemoryLimit: c.SQLiteMemory})
 	if err != nil {
 		return fmt.Errorf("sqlite toolkit: %w", err)
 	}

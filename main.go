@@ -107,6 +107,7 @@ Usage:
   glm-mcp chat [flags]            an interactive session with the same tools (Ctrl-D leaves)
   glm-mcp transcripts list|show|export|rm   inspect stored transcripts
   glm-mcp replay ID [--live]      run a stored transcript's tool calls again (or re-ask the model) and compare
+  glm-mcp config path|show|init   the configuration file: where it is, what it sets, a starting file
   glm-mcp tools [flags]           print the tool catalogue (--format mcp|openai)
   glm-mcp version                 print the version
 
@@ -131,6 +132,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.replay(ctx, rest)
 	case "chat":
 		err = a.chat(ctx, rest)
+	case "config":
+		err = a.configCmd(ctx, rest)
 	case "transcripts":
 		err = a.transcripts(ctx, rest)
 	case "version", "--version", "-version":

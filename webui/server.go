@@ -91,8 +91,10 @@ func Listen(ctx context.Context, addr string) (net.Listener, error) {
 func URL(ln net.Listener) string { return "http://" + ln.Addr().String() + "/" }
 
 // Serve serves h on ln until ctx ends, then shuts down, giving requests in
-// flight a few seconds. Timeouts bound every connection, so that slow or
-// idle clients cannot hold the server.
+// flight a few seconds before closing every connection (a browser's
+// speculative connections that never send a request would otherwise hold
+// the shutdown). Timeouts bound every connection, so that slow or idle
+// clients cannot hold the server. Ending by ctx is not an error.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
@@ -110,13 +112,15 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	err := srv.Shutdown(shutdown)
-	if e := <-done; !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, e)
+	if srv.Shutdown(shutdown) != nil {
+		srv.Close()
 	}
-	return err
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // Handler serves the pages: / (the list; ?q= searches) and /t/ID (one

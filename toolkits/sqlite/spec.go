@@ -17,16 +17,16 @@ const maxNameLen = 64
 func ParseSpec(spec string) (Database, error) {
 	if name, path, ok := strings.Cut(spec, "="); ok && validateName(name) == nil {
 		if strings.TrimSpace(path) == "" {
-			return Database{}, fmt.Errorf("--sqlite %q: the path after %q= is empty", spec, name)
+			return Database{}, fmt.Errorf("%q: the path after %q= is empty", spec, name)
 		}
 		return Database{Name: name, Path: path}, nil
 	}
 	if strings.TrimSpace(spec) == "" {
-		return Database{}, fmt.Errorf("--sqlite needs a path: --sqlite [NAME=]PATH")
+		return Database{}, fmt.Errorf("a database needs a path: [NAME=]PATH")
 	}
 	name := deriveName(spec)
 	if err := validateName(name); err != nil {
-		return Database{}, fmt.Errorf("--sqlite %q: cannot derive a database name from the file name; give one with NAME=PATH", spec)
+		return Database{}, fmt.Errorf("%q: cannot derive a database name from the file name; give one with NAME=PATH", spec)
 	}
 	return Database{Name: name, Path: spec}, nil
 }
@@ -41,7 +41,7 @@ func ParseSpecs(specs []string) ([]Database, error) {
 			return nil, err
 		}
 		if prev, dup := seen[d.Name]; dup {
-			return nil, fmt.Errorf("--sqlite: database name %q is used twice (%s and %s); name them with NAME=PATH", d.Name, prev, d.Path)
+			return nil, fmt.Errorf("database name %q is used twice (%s and %s); name them with NAME=PATH", d.Name, prev, d.Path)
 		}
 		seen[d.Name] = d.Path
 		out = append(out, d)

@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg Config) (*Toolkit, error) {
 // normalize applies defaults and validates the configuration.
 func (c *Config) normalize() error {
 	if len(c.Databases) == 0 {
-		return errors.New("sqlite: no databases configured; give at least one with --sqlite [NAME=]PATH")
+		return errors.New("sqlite: no databases configured")
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
