@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,83 @@ func compareResults(want, got string) []change {
 		diffJSON("", w, g, &out)
 		return out
 	}
+	if tw, ok := parseTextTable(want); ok {
+		if tg, ok := parseTextTable(got); ok && slices.Equal(tw.columns, tg.columns) {
+			out := diffLines(strings.Join(tw.head, "\n"), strings.Join(tg.head, "\n"))
+			diffRows(tw, tg, &out)
+			return out
+		}
+	}
 	return diffLines(want, got)
+}
+
+// textTable is a compact table as sqlite_query's text block prints it: some
+// lines first (the row count), a header of columns split by " | ", a rule of
+// dashes, then a row per line.
+type textTable struct {
+	head    []string
+	columns []string
+	rows    [][]string
+}
+
+var tableRule = regexp.MustCompile(`^-+(\+-+)*$`)
+
+// parseTextTable finds the table in a text result.
+func parseTextTable(s string) (*textTable, bool) {
+	lines := strings.Split(s, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !tableRule.MatchString(lines[i+1]) {
+			continue
+		}
+		t := &textTable{head: lines[:i], columns: splitRow(lines[i])}
+		for _, l := range lines[i+2:] {
+			if l == "" {
+				break
+			}
+			t.rows = append(t.rows, splitRow(l))
+		}
+		return t, len(t.columns) > 0
+	}
+	return nil, false
+}
+
+func splitRow(line string) []string {
+	cells := strings.Split(line, " | ")
+	for i, c := range cells {
+		cells[i] = strings.TrimSpace(c)
+	}
+	return cells
+}
+
+// diffRows names each changed cell by its row and column.
+func diffRows(w, g *textTable, out *[]change) {
+	for i := range max(len(w.rows), len(g.rows)) {
+		p := fmt.Sprintf("rows[%d]", i)
+		switch {
+		case i >= len(w.rows):
+			*out = append(*out, change{Path: p, Got: strings.Join(g.rows[i], " | ")})
+		case i >= len(g.rows):
+			*out = append(*out, change{Path: p, Want: strings.Join(w.rows[i], " | ")})
+		default:
+			for j := range max(len(w.rows[i]), len(g.rows[i])) {
+				name := strconv.Itoa(j)
+				if j < len(w.columns) {
+					name = w.columns[j]
+				}
+				wv, gv := cell(w.rows[i], j), cell(g.rows[i], j)
+				if wv != gv && len(*out) <= maxChanges {
+					*out = append(*out, change{Path: p + "." + name, Want: strconv.Quote(wv), Got: strconv.Quote(gv)})
+				}
+			}
+		}
+	}
+}
+
+func cell(row []string, j int) string {
+	if j < len(row) {
+		return row[j]
+	}
+	return ""
 }
 
 func isContainer(v any) bool {

@@ -135,6 +135,9 @@ func (a *app) replayCall(ctx context.Context, t *store.Transcript, runner *bridg
 		c.Server = exec.Server
 	}
 	want, ok := recorded[call.ID]
+	if hasExec {
+		want, ok = exec.Result, true // the whole result, not the model's cut of it
+	}
 	switch {
 	case !ok:
 		c.Outcome, c.Error = callFailed, "no recorded result"

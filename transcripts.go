@@ -239,7 +239,7 @@ func (a *app) transcriptsShow(ctx context.Context, db string, args []string) err
 	if *asJSON {
 		return writeJSON(a.stdout, t)
 	}
-	return renderTranscript(a.stdout, t, newColours(a.stdout, a.getenv))
+	return a.showText(ctx, t)
 }
 
 // load parses the flags, runs check on them if given, and reads the one
@@ -388,6 +388,12 @@ func (c colours) status(s string) string {
 // under its role, reasoning dimmed, each tool call with its arguments and
 // outcome, each tool result, and the usage of every completion.
 func renderTranscript(w io.Writer, t *store.Transcript, c colours) error {
+	return renderTranscriptMD(w, t, c, nil)
+}
+
+// renderTranscriptMD is renderTranscript with the prompts and answers put
+// through md (Markdown for a terminal) when md is not nil.
+func renderTranscriptMD(w io.Writer, t *store.Transcript, c colours, md func(string) string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s%s  %s%s%s\n", c.bold(), t.ID, c.reset(), c.status(t.Status), t.Status, c.reset())
 	if t.Title != "" {
@@ -407,7 +413,7 @@ func renderTranscript(w io.Writer, t *store.Transcript, c colours) error {
 		if err != nil {
 			return fmt.Errorf("message %d: %w", m.Seq, err)
 		}
-		renderMessage(&b, t, m, calls, names, c)
+		renderMessage(&b, t, m, calls, names, c, md)
 	}
 	if len(t.Completions) > 0 {
 		fmt.Fprintf(&b, "\n%s── usage ──%s\n", c.bold(), c.reset())
@@ -426,7 +432,8 @@ func renderTranscript(w io.Writer, t *store.Transcript, c colours) error {
 	return err
 }
 
-func renderMessage(b *strings.Builder, t *store.Transcript, m store.Message, calls []store.ToolCall, names map[string]string, c colours) {
+func renderMessage(b *strings.Builder, t *store.Transcript, m store.Message, calls []store.ToolCall, names map[string]string,
+	c colours, md func(string) string) {
 	header := m.Role
 	if m.Role == "tool" {
 		header = fmt.Sprintf("tool %s [%s]", names[m.ToolCallID], m.ToolCallID)
@@ -435,7 +442,11 @@ func renderMessage(b *strings.Builder, t *store.Transcript, m store.Message, cal
 	if m.Reasoning != "" {
 		fmt.Fprintf(b, "%s%s%s\n", c.dim(), strings.TrimSpace(m.Reasoning), c.reset())
 	}
-	if m.Content != "" {
+	switch {
+	case m.Content == "":
+	case md != nil && m.Role != "tool":
+		fmt.Fprintf(b, "%s\n", md(m.Content))
+	default:
 		fmt.Fprintf(b, "%s\n", strings.TrimRight(m.Content, "\n"))
 	}
 	for _, call := range calls {

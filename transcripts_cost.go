@@ -24,6 +24,9 @@ func transcriptCost(model string, u store.Usage) string {
 
 // costSuffix is " · $0.0123" for show's lines, or "" when the price is not known.
 func costSuffix(model string, u store.Usage) string {
+	if u == (store.Usage{}) {
+		return ""
+	}
 	if c := transcriptCost(model, u); c != "" {
 		return " · " + c
 	}

@@ -263,11 +263,12 @@ func firstLine(s string) string {
 }
 
 // Execute checks and runs one tool call outside a run, as the loop would:
-// lookup, argument validation, approval, the call under the tool timeout, and
-// the output cut. Replay uses it to run recorded calls against today's tools.
-// It does not change r, so it may run concurrently with Run.
+// lookup, argument validation, approval and the call under the tool
+// timeout. It returns the whole result (what a transcript keeps), not the
+// model's cut of it. Replay uses it to run recorded calls against today's
+// tools. It does not change r, so it may run concurrently with Run.
 func (r *Runner) Execute(ctx context.Context, call glm.ToolCall) (result string, isError bool) {
 	st := &runState{Runner: r.settings(), res: &Result{}, failures: map[string]int{}, budget: newBudget(0, 0)}
 	res := st.runCall(ctx, 0, call)
-	return res.text, res.isError
+	return res.full, res.isError
 }

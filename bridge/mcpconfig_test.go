@@ -271,7 +271,7 @@ func TestRunner_Execute(t *testing.T) {
 		want      string
 		wantError bool
 	}{
-		{"runs and cuts", Runner{MaxToolOutput: 4}, call("1", "echo", `{"text":"ab"}`), "abab\n[cut: these are the first 4 of 6 characters", false},
+		{"runs, whole even past the cut", Runner{MaxToolOutput: 4}, call("1", "echo", `{"text":"ab"}`), "ababab", false},
 		{"unknown tool", Runner{}, call("2", "nope", `{}`), `unknown tool "nope"; the available tools are: echo, write, slow, fails`, true},
 		{"bad arguments", Runner{}, call("3", "echo", `{}`), `invalid arguments for echo: missing required argument "text"`, true},
 		{"not read-only without approver", Runner{}, call("4", "write", `{"text":"x"}`), "needs the user's approval", true},

@@ -114,7 +114,7 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logge
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	h := NewHTTPHandler(s, opts)
+	h := NewHTTPHandler(s, opts, logger)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
@@ -139,7 +139,10 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logge
 	logger.Info().Dur("timeout", opts.ShutdownTimeout).Msg("draining: no new connections, waiting for calls in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(shutdownCtx) }()
+	h.finish(shutdownCtx)
+	if err := <-shut; err != nil {
 		_ = srv.Close()
 		if errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("shut down http after %s: %w", opts.ShutdownTimeout, ErrShutdownTimeout)

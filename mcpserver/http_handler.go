@@ -2,18 +2,22 @@ package mcpserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
 )
 
 // HTTPHandler serves the MCP endpoint, /healthz and /metrics. Every request
@@ -24,20 +28,29 @@ type HTTPHandler struct {
 	mcp     http.Handler
 	metrics *Metrics
 	promh   http.Handler // metrics.Handler(), when metrics is set
-	drain   *drainState
+	drain   *drainState // healthz answers 503 once started
+	streams *drainState // GET streams end once started
+	posts   atomic.Int64 // POST requests in progress
 	token   []byte // "Bearer <token>", or nil when none is required
 	maxBody int64
 	bodyTTL time.Duration
 }
 
 // NewHTTPHandler returns the handler ServeHTTP serves; opts.Addr and
-// opts.Ready are not used.
-func NewHTTPHandler(s *server.MCPServer, opts HTTPOptions) *HTTPHandler {
+// opts.Ready are not used. The transport's own messages go to logger,
+// at warn and above unless logger is at debug.
+func NewHTTPHandler(s *server.MCPServer, opts HTTPOptions, logger zerolog.Logger) *HTTPHandler {
 	opts = opts.withDefaults()
+	transportLog := logger.With().Str("component", "mcp-http").Logger()
+	if transportLog.GetLevel() > zerolog.DebugLevel {
+		transportLog = transportLog.Level(max(transportLog.GetLevel(), zerolog.WarnLevel))
+	}
 	h := &HTTPHandler{
-		mcp:     server.NewStreamableHTTPServer(s, server.WithEndpointPath(EndpointPath)),
+		mcp: server.NewStreamableHTTPServer(s, server.WithEndpointPath(EndpointPath),
+			server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(transportLog)))),
 		metrics: opts.Metrics,
 		drain:   newDrainState(),
+		streams: newDrainState(),
 		maxBody: opts.MaxBody,
 		bodyTTL: opts.BodyTimeout,
 	}
@@ -50,9 +63,27 @@ func NewHTTPHandler(s *server.MCPServer, opts HTTPOptions) *HTTPHandler {
 	return h
 }
 
-// Drain makes /healthz answer 503 and ends the long-lived GET streams of
-// sessions, so that a graceful shutdown waits only for calls in flight.
+// Drain makes /healthz answer 503, so that a load balancer sends no more
+// work here.
 func (h *HTTPHandler) Drain() { h.drain.start() }
+
+// finish waits until no POST is in progress (or ctx ends), then ends the
+// long-lived GET streams of sessions, which would otherwise hold a graceful
+// shutdown forever. The streams end last because an SDK client may fail a
+// session's calls in flight when its stream breaks.
+func (h *HTTPHandler) finish(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for h.posts.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			h.streams.start()
+			return
+		case <-tick.C:
+		}
+	}
+	h.streams.start()
+}
 
 // ServeHTTP routes a request after the checks every path shares.
 func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -89,13 +120,15 @@ func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *HTTPHandler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
+		h.posts.Add(1)
+		defer h.posts.Add(-1)
 		body, ok := h.readBody(w, r)
 		if !ok {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	case http.MethodGet:
-		ctx, cancel := h.drain.until(r.Context())
+		ctx, cancel := h.streams.until(r.Context())
 		defer cancel()
 		r = r.WithContext(ctx)
 	}

@@ -27,7 +27,7 @@ var loopback = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 
 func TestHTTPHandler_ServeHTTP(t *testing.T) {
 	const token = "t0ken-under-test"
-	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{Token: token, Metrics: mcpserver.NewMetrics()})
+	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{Token: token, Metrics: mcpserver.NewMetrics()}, zeroLogger())
 	auth := "Bearer " + token
 	tests := []struct {
 		name    string
@@ -91,7 +91,7 @@ func TestHTTPHandler_ServeHTTP(t *testing.T) {
 }
 
 func TestHTTPHandler_NoToken(t *testing.T) {
-	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{})
+	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{}, zeroLogger())
 	tests := []struct {
 		name string
 		path string
@@ -141,7 +141,7 @@ func (zeros) Read(p []byte) (int, error) {
 
 func TestHTTPHandler_BodyCap(t *testing.T) {
 	const limit = 64 << 10
-	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{MaxBody: limit})
+	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{MaxBody: limit}, zeroLogger())
 	tests := []struct {
 		name          string
 		size          int64 // bytes of body offered
@@ -178,7 +178,7 @@ func TestHTTPHandler_BodyCap(t *testing.T) {
 }
 
 func TestHTTPHandler_Drain(t *testing.T) {
-	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{})
+	h := mcpserver.NewHTTPHandler(newMCPServer(t, newCallKit(), nil), mcpserver.HTTPOptions{}, zeroLogger())
 	health := func() int {
 		return serveRecorded(h, nil, httptest.NewRequest("GET", "/healthz", nil)).StatusCode
 	}

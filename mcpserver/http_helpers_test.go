@@ -78,7 +78,8 @@ func newMCPServer(t *testing.T, kit *callKit, m *mcpserver.Metrics) *server.MCPS
 type liveServer struct {
 	addr   string
 	cancel context.CancelFunc
-	done   chan error
+	done   chan struct{} // closed when ServeHTTP returned err
+	err    error
 }
 
 func (l *liveServer) url(path string) string { return "http://" + l.addr + path }
@@ -88,8 +89,8 @@ func (l *liveServer) stop(t *testing.T) error {
 	t.Helper()
 	l.cancel()
 	select {
-	case err := <-l.done:
-		return err
+	case <-l.done:
+		return l.err
 	case <-time.After(2 * time.Minute):
 		t.Fatal("ServeHTTP did not return within 2 minutes of cancellation")
 		return nil
@@ -102,13 +103,16 @@ func startLive(t *testing.T, s *server.MCPServer, opts mcpserver.HTTPOptions) *l
 	ready := make(chan net.Addr, 1)
 	opts.Ready = func(a net.Addr) { ready <- a }
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &liveServer{cancel: cancel, done: make(chan error, 1)}
-	go func() { l.done <- mcpserver.ServeHTTP(ctx, s, opts, zerolog.Nop()) }()
+	l := &liveServer{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.err = mcpserver.ServeHTTP(ctx, s, opts, zerolog.Nop())
+	}()
 	select {
 	case a := <-ready:
 		l.addr = a.String()
-	case err := <-l.done:
-		t.Fatalf("ServeHTTP: %v", err)
+	case <-l.done:
+		t.Fatalf("ServeHTTP: %v", l.err)
 	}
 	t.Cleanup(func() {
 		cancel()
