@@ -51,6 +51,9 @@ type Runner struct {
 	// the request's max_tokens (or max_completion_tokens), else an eighth of
 	// the window.
 	ReserveOutput int
+	// TokenScale seeds the endpoint's tokens per estimated token from an
+	// earlier run of the same conversation (Result.TokenScale); 0 starts at 1.
+	TokenScale float64
 	Approve       Approver    // nil: tools that are not read-only are refused
 	Recorder      Recorder    // optional; may also be a CompactionRecorder
 	Observer      func(Event) // optional
@@ -93,6 +96,11 @@ type Result struct {
 	Answer string
 	// Compactions lists what was elided from the requests, in order.
 	Compactions []CompactReport
+	// TokenScale is how many of the endpoint's tokens one estimated token
+	// turned out to be (at least 1); a later run of the same conversation
+	// starts from it (Runner.TokenScale), so its first request is counted
+	// right before any usage comes back.
+	TokenScale float64
 }
 
 // repeatLimit is how many times the same failing call may come before the loop stops.
@@ -105,6 +113,7 @@ const repeatLimit = 3
 // failure, or the context's error. The Result is valid in every case.
 func (r *Runner) Run(ctx context.Context, msgs []glm.Message) (*Result, error) {
 	st := r.newRun(msgs)
+	defer func() { st.res.TokenScale = st.budget.scale }()
 	for {
 		if st.res.Steps >= st.MaxSteps {
 			return st.res, &MaxStepsError{Steps: st.MaxSteps}
@@ -147,6 +156,9 @@ func (r *Runner) newRun(msgs []glm.Message) *runState {
 	st := &runState{Runner: r.settings(), failures: map[string]int{}}
 	st.res = &Result{Messages: slices.Clip(slices.Clone(msgs))}
 	st.budget = newBudget(st.ContextWindow, st.ReserveOutput)
+	if st.TokenScale > 1 {
+		st.budget.scale = min(st.TokenScale, 4)
+	}
 	return st
 }
 

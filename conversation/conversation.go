@@ -34,6 +34,9 @@ type Conversation struct {
 	// lastPrompt is the prompt_tokens of the newest completion: how full
 	// the model's window was at the last request.
 	lastPrompt int
+	// scale is what the loop learnt of the endpoint's token counts, carried
+	// from one turn to the next.
+	scale float64
 }
 
 // Options start a conversation.
@@ -137,11 +140,15 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 			observe(ev)
 		}
 	}
+	if c.scale > r.TokenScale {
+		r.TokenScale = c.scale
+	}
 	res, err := r.Run(ctx, c.msgs)
 	if res == nil {
 		res = &bridge.Result{Messages: c.Messages()}
 	}
 	c.msgs = append([]glm.Message(nil), res.Messages...)
+	c.scale = max(c.scale, res.TokenScale)
 	c.usage = c.usage.Plus(res.Usage)
 	c.steps += res.Steps
 	return res, err

@@ -28,10 +28,10 @@ type HTTPHandler struct {
 	mcp     http.Handler
 	metrics *Metrics
 	promh   http.Handler // metrics.Handler(), when metrics is set
-	drain   *drainState // healthz answers 503 once started
-	streams *drainState // GET streams end once started
+	drain   *drainState  // healthz answers 503 once started
+	streams *drainState  // GET streams end once started
 	posts   atomic.Int64 // POST requests in progress
-	token   []byte // "Bearer <token>", or nil when none is required
+	token   []byte       // "Bearer <token>", or nil when none is required
 	maxBody int64
 	bodyTTL time.Duration
 }

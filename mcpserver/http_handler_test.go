@@ -47,7 +47,8 @@ func TestHTTPHandler_ServeHTTP(t *testing.T) {
 		{name: "metrics token", method: "GET", path: "/metrics", headers: map[string]string{"Authorization": auth}, want: 200, body: "glm_mcp_http_rejected_total"},
 		{name: "healthz needs no token", method: "GET", path: "/healthz", want: 200, body: "ok"},
 		{name: "healthz HEAD", method: "HEAD", path: "/healthz", want: 200},
-		{name: "healthz POST", method: "POST", path: "/healthz", want: 405},
+		{name: "healthz POST", method: "POST", path: "/healthz", want: 400, body: "only POST /mcp takes a body"},
+		{name: "healthz DELETE", method: "DELETE", path: "/healthz", want: 405},
 		{name: "unknown path", method: "GET", path: "/admin", headers: map[string]string{"Authorization": auth}, want: 404},
 		{name: "mcp foreign host on loopback", method: "POST", path: "/mcp", host: "evil.example", local: loopback, headers: map[string]string{"Authorization": auth}, want: 403, body: "host"},
 		{name: "healthz foreign host on loopback", method: "GET", path: "/healthz", host: "evil.example:8080", local: loopback, want: 403},
@@ -63,7 +64,11 @@ func TestHTTPHandler_ServeHTTP(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(initBody))
+			var body io.Reader
+			if tc.method == "POST" {
+				body = strings.NewReader(initBody)
+			}
+			req := httptest.NewRequest(tc.method, tc.path, body)
 			if tc.host != "" {
 				req.Host = tc.host
 			}
@@ -73,9 +78,9 @@ func TestHTTPHandler_ServeHTTP(t *testing.T) {
 				req.Header.Set(k, v)
 			}
 			resp := serveRecorded(h, tc.local, req)
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tc.want || !strings.Contains(string(body), tc.body) {
-				t.Fatalf("HTTP %d %q, want %d containing %q", resp.StatusCode, body, tc.want, tc.body)
+			got, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.want || !strings.Contains(string(got), tc.body) {
+				t.Fatalf("HTTP %d %q, want %d containing %q", resp.StatusCode, got, tc.want, tc.body)
 			}
 			if tc.want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
 				t.Errorf("401 without WWW-Authenticate")
@@ -83,7 +88,7 @@ func TestHTTPHandler_ServeHTTP(t *testing.T) {
 			if tc.want >= 400 && tc.want != 405 && resp.Header.Get("Connection") != "close" {
 				t.Errorf("a refused request should close its connection, got Connection %q", resp.Header.Get("Connection"))
 			}
-			if strings.Contains(string(body), token) {
+			if strings.Contains(string(got), token) {
 				t.Errorf("the response shows the token")
 			}
 		})
@@ -102,11 +107,10 @@ func TestHTTPHandler_NoToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			method := "GET"
+			req := httptest.NewRequest("GET", tc.path, nil)
 			if tc.path == "/mcp" {
-				method = "POST"
+				req = httptest.NewRequest("POST", tc.path, strings.NewReader(initBody))
 			}
-			req := httptest.NewRequest(method, tc.path, strings.NewReader(initBody))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
 			if resp := serveRecorded(h, nil, req); resp.StatusCode != tc.want {
