@@ -1,12 +1,23 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -168,4 +179,229 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// httpServer is `glm-mcp serve --http 127.0.0.1:0` run by a test.
+type httpServer struct {
+	cmd    *exec.Cmd
+	base   string // http://host:port
+	exited chan struct{}
+	err    error // what Wait returned, once exited is closed
+}
+
+// startServeHTTP starts the binary serving HTTP and waits for its URL.
+func startServeHTTP(t *testing.T, env []string, args ...string) *httpServer {
+	t.Helper()
+	cmd := exec.Command(binPath, append([]string{"serve", "--http", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &httpServer{cmd: cmd, exited: make(chan struct{})}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.exited
+	})
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var line struct{ URL string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.URL != "" {
+			s.base = strings.TrimSuffix(line.URL, "/mcp")
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+			t.Logf("server: %s", sc.Text())
+		}
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+	if s.base == "" {
+		<-s.exited
+		t.Fatalf("serve --http exited before logging its URL: %v", s.err)
+	}
+	return s
+}
+
+// rssOf returns the resident set size of process pid in bytes.
+func rssOf(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// TestServe_HTTPHugeBody is issue 10's attack on the real binary: a 1 GB
+// chunked POST body gets 413 and the process stays under 256 MB above idle
+// (it reached 2.8 GB before the body cap).
+func TestServe_HTTPHugeBody(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("needs /proc to measure RSS")
+	}
+	root, _ := filesRoot(t)
+	s := startServeHTTP(t, nil, "--root", root, "--toolkits", "files")
+	pid := s.cmd.Process.Pid
+	idle := rssOf(t, pid)
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			peak.Store(max(peak.Load(), rssOf(t, pid)))
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	pr, pw := io.Pipe()
+	go func() {
+		chunk := bytes.Repeat([]byte(" "), 1<<20)
+		for i := 0; i < 1024; i++ { // 1 GB
+			if _, err := pw.Write(chunk); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", s.base+"/mcp", pr) // no length: chunked
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	close(stop)
+	<-sampled
+	pr.CloseWithError(errors.New("done"))
+	if err != nil {
+		t.Fatalf("1 GB POST: %v", err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	grew := peak.Load() - idle
+	t.Logf("idle RSS %d MB, peak %d MB", idle>>20, peak.Load()>>20)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(msg), "4194304 bytes") {
+		t.Errorf("1 GB POST: HTTP %d %q, want 413 naming the 4 MiB limit", resp.StatusCode, msg)
+	}
+	if grew > 256<<20 {
+		t.Errorf("RSS grew %d MB above idle, want under 256 MB", grew>>20)
+	}
+}
+
+// TestServe_HTTPOperations: --http-max-body, /healthz, /metrics behind the
+// token with counts that match the calls made, and SIGTERM exits 0.
+func TestServe_HTTPOperations(t *testing.T) {
+	const token = "ops-token-for-test"
+	root, _ := filesRoot(t)
+	s := startServeHTTP(t, []string{"OPS_TOKEN=" + token}, "--root", root, "--toolkits", "files",
+		"--http-token-env", "OPS_TOKEN", "--http-max-body", "2000", "--shutdown-timeout", "20s")
+	get := func(path, auth string) (int, string) {
+		req, _ := http.NewRequest("GET", s.base+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	client := sdk.NewClient(&sdk.Implementation{Name: "e2e", Version: "1"}, nil)
+	cs, err := client.Connect(testContext(t), &sdk.StreamableClientTransport{Endpoint: s.base + "/mcp", HTTPClient: &http.Client{Transport: bearer{token}}, MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		callTool(t, cs, "list_directory", map[string]any{}, nil)
+	}
+	if res := callTool(t, cs, "read_file", map[string]any{"path": "no-such-file"}, nil); !res.IsError {
+		t.Errorf("read_file of a missing file should be an error result")
+	}
+	cs.Close()
+
+	big := strings.Repeat(" ", 3000)
+	req, _ := http.NewRequest("POST", s.base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`+big))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 3000-byte body with --http-max-body 2000: HTTP %d, want 413", resp.StatusCode)
+	}
+
+	tests := []struct {
+		name, path, auth string
+		want             int
+		has              []string
+	}{
+		{"healthz without token", "/healthz", "", 200, []string{"ok"}},
+		{"metrics without token", "/metrics", "", 401, nil},
+		{"metrics", "/metrics", token, 200, []string{
+			`glm_mcp_tool_calls_total{outcome="ok",tool="list_directory"} 3`,
+			`glm_mcp_tool_calls_total{outcome="tool_error",tool="read_file"} 1`,
+			`glm_mcp_tool_call_duration_seconds_count{tool="list_directory"} 3`,
+			`glm_mcp_tool_calls_in_flight 0`,
+			`glm_mcp_http_rejected_total{reason="body_too_large"} 1`,
+		}},
+	}
+	for _, tc := range tests {
+		code, body := get(tc.path, tc.auth)
+		if code != tc.want {
+			t.Errorf("%s: HTTP %d, want %d", tc.name, code, tc.want)
+		}
+		for _, h := range tc.has {
+			if !strings.Contains(body, h) {
+				t.Errorf("%s lacks %q", tc.name, h)
+			}
+		}
+	}
+
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no exit within --shutdown-timeout after SIGTERM")
+	}
+	if s.err != nil {
+		t.Errorf("exit after SIGTERM: %v, want status 0", s.err)
+	}
+}
+
+func TestServe_HTTPFlagErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no token off loopback", []string{"--http", "0.0.0.0:0"}, "--http-token-env"},
+		{"zero body cap", []string{"--http", "127.0.0.1:0", "--http-max-body", "0"}, "--http-max-body"},
+		{"negative shutdown timeout", []string{"--http", "127.0.0.1:0", "--shutdown-timeout", "-1s"}, "--shutdown-timeout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runBin(t, nil, "", append([]string{"serve"}, tc.args...)...)
+			if res.code == 0 || !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q: want a usage error naming %s", res.code, res.stderr, tc.want)
+			}
+		})
+	}
 }

@@ -227,8 +227,8 @@ func cut(text string, limit int) (string, bool) {
 	if !strings.HasSuffix(head, "\n") {
 		head += "\n"
 	}
-	return head + fmt.Sprintf("[cut: these are the first %d of %d characters; %d more were not sent. Ask for the rest with this tool's own paging arguments (its paging line, if any, says how), or ask for less.]",
-		kept, n, n-kept), true
+	return head + fmt.Sprintf("[cut: these are the first %d %s, %d of %d characters; %d more were not sent. Ask for the rest with this tool's own paging arguments (its paging line, if any, says how), or ask for less.]",
+		strings.Count(head, "\n"), plural("line", strings.Count(head, "\n")), kept, n, n-kept), true
 }
 
 func (st *runState) recordExecution(ctx context.Context, step int, call glm.ToolCall, tool *Tool, res callResult, started time.Time, dur time.Duration) {

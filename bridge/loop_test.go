@@ -298,8 +298,8 @@ func TestCut(t *testing.T) {
 		{"short stays whole", "abc", 10, "abc", "", false},
 		{"exactly the limit", "abcdefghij", 10, "abcdefghij", "", false},
 		{"keeps the paging line and cuts at a line end", paging + body, 1000, paging + strings.Repeat("0123456789abcdefghi\n", 48),
-			"[cut: these are the first 998 of 2038 characters; 1040 more were not sent. Ask for the rest with this tool's own paging arguments", true},
-		{"no line end: cuts at the limit on a rune", strings.Repeat("日本", 10), 5, "日本日本日\n", "[cut: these are the first 5 of 20 characters; 15 more", true},
+			"[cut: these are the first 49 lines, 998 of 2038 characters; 1040 more were not sent. Ask for the rest with this tool's own paging arguments", true},
+		{"no line end: cuts at the limit on a rune", strings.Repeat("日本", 10), 5, "日本日本日\n", "[cut: these are the first 1 line, 5 of 20 characters; 15 more", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -286,7 +286,7 @@ func TestRunner_ApprovalAndOutputCut(t *testing.T) {
 	if got := res.Messages[2].Content; !strings.Contains(got, "needs the user's approval") || strings.Contains(got, "--") {
 		t.Errorf("refusal should state the fact and name no flag: %q", got)
 	}
-	if got := res.Messages[3].Content; !strings.HasPrefix(got, strings.Repeat("é", 10)+"\n[cut: these are the first 10 of 50 characters; 40 more") {
+	if got := res.Messages[3].Content; !strings.HasPrefix(got, strings.Repeat("é", 10)+"\n[cut: these are the first 1 line, 10 of 50 characters; 40 more") {
 		t.Errorf("output should be cut at 10 characters with a note: %q", got)
 	}
 	exec := rec.execution(t, "w")

@@ -53,7 +53,8 @@ func (h SearchHit) MarkedSnippet(open, close string) string {
 const snippetTokens = 24
 
 // Search finds the places whose text holds every word of query, newest
-// first, at most limit of them (20 when limit <= 0). Each word matches
+// first (in the order they were recorded), at most limit of them (20 when
+// limit <= 0). Each word matches
 // whole words, case and accents aside; a word ending in * matches as a
 // prefix; punctuation inside a word (a path, an identifier) makes it a
 // phrase. The search covers prompts, answers, reasoning, tool results and
@@ -71,127 +72,86 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer tx.Rollback() // a read: nothing to undo
-	order, err := searchOrder(ctx, tx, match, limit)
+	msgs, err := messageHits(ctx, tx, match, limit)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	hits := map[hitKey]SearchHit{}
-	if err := messageHits(ctx, tx, match, order, hits); err != nil {
 		return nil, fmt.Errorf("search messages: %w", err)
 	}
-	if err := toolHits(ctx, tx, match, order, hits); err != nil {
+	calls, err := toolHits(ctx, tx, match, limit)
+	if err != nil {
 		return nil, fmt.Errorf("search tool calls: %w", err)
 	}
-	out := make([]SearchHit, 0, len(order))
-	for _, k := range order {
-		if h, ok := hits[k]; ok {
-			out = append(out, h)
-		}
-	}
-	return out, nil
+	return mergeNewest(msgs, calls, limit), nil
 }
 
-// hitKey names a row of messages (kind 'm') or tool_executions ('t').
-type hitKey struct {
-	kind  string
-	docid int64
-}
+// Each table is searched newest row first, which the full-text index walks
+// in its own order (docid DESC) and stops after limit rows, so that only
+// those get snippets: sorting every match by time first, then making
+// snippets, costs a full-text query per hit.
 
-// searchOrder returns the newest matching rows, without their snippets,
-// which are made for these rows only.
-func searchOrder(ctx context.Context, tx *sql.Tx, match string, limit int) ([]hitKey, error) {
-	rows, err := tx.QueryContext(ctx, `
-		SELECT 'm', f.docid, m.created_ms AS at FROM messages_fts f JOIN messages m ON m.id = f.docid
-		WHERE messages_fts MATCH ?1
-		UNION ALL
-		SELECT 't', f.docid, e.started_ms FROM tool_executions_fts f JOIN tool_executions e ON e.id = f.docid
-		WHERE tool_executions_fts MATCH ?1
-		ORDER BY at DESC, 2 DESC LIMIT ?2`, match, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hitKey
-	for rows.Next() {
-		var k hitKey
-		var at int64
-		if err := rows.Scan(&k.kind, &k.docid, &at); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-// docids lists the ids of one kind as SQL integer literals.
-func docids(order []hitKey, kind string) string {
-	var ids []string
-	for _, k := range order {
-		if k.kind == kind {
-			ids = append(ids, strconv.FormatInt(k.docid, 10))
-		}
-	}
-	return strings.Join(ids, ",")
-}
-
-func messageHits(ctx context.Context, tx *sql.Tx, match string, order []hitKey, hits map[hitKey]SearchHit) error {
-	ids := docids(order, "m")
-	if ids == "" {
-		return nil
-	}
-	// The ids are integers formatted here, not user input.
-	rows, err := tx.QueryContext(ctx, `SELECT f.docid, m.transcript_id, t.title, m.seq, m.role, m.tool_call_id,
+func messageHits(ctx context.Context, tx *sql.Tx, match string, limit int) ([]SearchHit, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT m.transcript_id, t.title, m.seq, m.role, m.tool_call_id,
 		coalesce((SELECT e.tool FROM tool_executions e WHERE e.transcript_id = m.transcript_id
 			AND e.call_id = m.tool_call_id AND m.tool_call_id <> '' ORDER BY e.id DESC LIMIT 1), ''),
 		m.created_ms, offsets(messages_fts),
 		snippet(messages_fts, ?2, ?3, '…', 0, ?4), snippet(messages_fts, ?2, ?3, '…', 1, ?4)
 		FROM messages_fts f JOIN messages m ON m.id = f.docid JOIN transcripts t ON t.id = m.transcript_id
-		WHERE messages_fts MATCH ?1 AND f.docid IN (`+ids+`)`, match, MarkStart, MarkEnd, snippetTokens)
+		WHERE messages_fts MATCH ?1 ORDER BY f.docid DESC LIMIT ?5`, match, MarkStart, MarkEnd, snippetTokens, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []SearchHit
 	for rows.Next() {
 		h := SearchHit{Kind: HitMessage}
-		var docid, at int64
+		var at int64
 		var offsets, content, reasoning string
-		if err := rows.Scan(&docid, &h.TranscriptID, &h.Title, &h.Seq, &h.Role, &h.CallID, &h.Tool, &at,
+		if err := rows.Scan(&h.TranscriptID, &h.Title, &h.Seq, &h.Role, &h.CallID, &h.Tool, &at,
 			&offsets, &content, &reasoning); err != nil {
-			return err
+			return nil, err
 		}
 		h.At = fromMS(at)
 		h.Field, h.Snippet = "content", content
 		if firstColumn(offsets) == 1 {
 			h.Field, h.Snippet = "reasoning", reasoning
 		}
-		hits[hitKey{"m", docid}] = h
+		out = append(out, h)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
-func toolHits(ctx context.Context, tx *sql.Tx, match string, order []hitKey, hits map[hitKey]SearchHit) error {
-	ids := docids(order, "t")
-	if ids == "" {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT f.docid, e.transcript_id, t.title, e.call_id, e.tool, e.step,
+func toolHits(ctx context.Context, tx *sql.Tx, match string, limit int) ([]SearchHit, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT e.transcript_id, t.title, e.call_id, e.tool, e.step,
 		e.started_ms, snippet(tool_executions_fts, ?2, ?3, '…', 0, ?4)
 		FROM tool_executions_fts f JOIN tool_executions e ON e.id = f.docid JOIN transcripts t ON t.id = e.transcript_id
-		WHERE tool_executions_fts MATCH ?1 AND f.docid IN (`+ids+`)`, match, MarkStart, MarkEnd, snippetTokens)
+		WHERE tool_executions_fts MATCH ?1 ORDER BY f.docid DESC LIMIT ?5`, match, MarkStart, MarkEnd, snippetTokens, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []SearchHit
 	for rows.Next() {
 		h := SearchHit{Kind: HitToolCall, Field: "arguments"}
-		var docid, at int64
-		if err := rows.Scan(&docid, &h.TranscriptID, &h.Title, &h.CallID, &h.Tool, &h.Step, &at, &h.Snippet); err != nil {
-			return err
+		var at int64
+		if err := rows.Scan(&h.TranscriptID, &h.Title, &h.CallID, &h.Tool, &h.Step, &at, &h.Snippet); err != nil {
+			return nil, err
 		}
 		h.At = fromMS(at)
-		hits[hitKey{"t", docid}] = h
+		out = append(out, h)
 	}
-	return rows.Err()
+	return out, rows.Err()
+}
+
+// mergeNewest merges two lists, each newest first, into the newest limit.
+func mergeNewest(a, b []SearchHit, limit int) []SearchHit {
+	out := make([]SearchHit, 0, min(limit, len(a)+len(b)))
+	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
+		if len(b) == 0 || len(a) > 0 && !b[0].At.After(a[0].At) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
 }
 
 // firstColumn is the column of the first match in an FTS4 offsets() list
