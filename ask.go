@@ -141,6 +141,9 @@ func (a *app) openStore(ctx context.Context, cfg *askConfig) (*store.Store, erro
 		return nil, nil
 	}
 	st, err := store.Open(ctx, a.transcriptDB(cfg.DB))
+	if errors.Is(err, store.ErrTooNew) {
+		return nil, fmt.Errorf("%w; or give another database with --db, or run with --no-store", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (--no-store runs without keeping a transcript)", err)
 	}

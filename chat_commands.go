@@ -163,7 +163,7 @@ func (s *chatSession) cmdExport(ctx context.Context, arg string) (bool, error) {
 	}
 	switch arg {
 	case "", "markdown":
-		return false, t.WriteMarkdown(s.app.stdout)
+		return false, writeMarkdown(s.app.stdout, t)
 	case "json":
 		return false, writeJSON(s.app.stdout, t)
 	case "openai":

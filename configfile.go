@@ -73,6 +73,26 @@ func (a *app) applyConfig(fs *flag.FlagSet, fc *fileConfig) error {
 	return nil
 }
 
+// loadPrices takes the [prices] of the configuration file (for commands that
+// show cost but take no other setting); a broken file is reported, not fatal.
+func (a *app) loadPrices() {
+	path, explicit := config.Path("", a.getenv("GLM_MCP_CONFIG"), a.getenv("XDG_CONFIG_HOME"), a.getenv("HOME"))
+	if path == "" {
+		return
+	}
+	f, err := config.Load(path, explicit)
+	if err == nil {
+		var v *config.Values
+		if v, err = f.Resolve(""); err == nil {
+			for model, p := range v.Prices {
+				priceOverrides[model] = glm.Price{Input: p.Input, CachedInput: p.CachedInput, Output: p.Output}
+			}
+			return
+		}
+	}
+	fmt.Fprintf(a.stderr, "glm-mcp: the configuration's prices are not used: %v\n", err)
+}
+
 // configError is a problem in the configuration file: a usage error (exit 2)
 // whose text already names the file, line and key.
 func configError(err error) error {

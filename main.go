@@ -105,7 +105,7 @@ Usage:
   glm-mcp serve [flags]           serve the files, sqlite and http toolkits over MCP (stdio, or --http)
   glm-mcp ask [flags] PROMPT      ask GLM-4.7 with the toolkits attached as tools
   glm-mcp chat [flags]            an interactive session with the same tools (Ctrl-D leaves)
-  glm-mcp transcripts list|show|export|rm   inspect stored transcripts
+  glm-mcp transcripts list|search|show|serve|export|import|rm   find, read and export stored transcripts
   glm-mcp replay ID [--live]      run a stored transcript's tool calls again (or re-ask the model) and compare
   glm-mcp config path|show|init   the configuration file: where it is, what it sets, a starting file
   glm-mcp tools [flags]           print the tool catalogue (--format mcp|openai)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/glm-mcp/glm-mcp/conversation"
 	"github.com/glm-mcp/glm-mcp/store"
 	"github.com/glm-mcp/glm-mcp/webui"
 )
@@ -58,6 +59,7 @@ func (a *app) transcripts(ctx context.Context, args []string) error {
 		return usageError("a command is needed: list, search, show, serve, export, import or rm")
 	}
 	cmd, rest := top.Arg(0), top.Args()[1:]
+	a.loadPrices()
 	switch cmd {
 	case "list", "ls":
 		return a.transcriptsList(ctx, *db, rest)
@@ -270,9 +272,9 @@ func (a *app) transcriptsExport(ctx context.Context, db string, args []string) e
 		"or html (the web page as one file)")
 	write := map[string]func(t *store.Transcript) error{
 		"json":     func(t *store.Transcript) error { return writeJSON(a.stdout, t) },
-		"markdown": func(t *store.Transcript) error { return t.WriteMarkdown(a.stdout) },
+		"markdown": func(t *store.Transcript) error { return writeMarkdown(a.stdout, t) },
 		"openai": func(t *store.Transcript) error {
-			msgs, err := t.OpenAIMessages()
+			msgs, err := conversation.WireMessages(t)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/glm-mcp/glm-mcp/toolkits"
@@ -67,6 +68,14 @@ func (k *fakeKit) Tools() []toolkits.Tool {
 			mcp.WithSchemaAdditionalProperties(false),
 		), Handler: func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultText("page " + req.GetString("query", "")), nil
+		}},
+		// notify sends the client a notification before it answers.
+		{Def: mcp.NewTool("notify", ann), Handler: func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			err := server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/message", map[string]any{"level": "info", "data": "a<b"})
+			if err != nil {
+				return nil, err
+			}
+			return mcp.NewToolResultText("notified"), nil
 		}},
 		{Def: mcp.NewTool("panic", ann), Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			panic("boom")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -52,11 +53,19 @@ func recoverPanics(logger zerolog.Logger) server.ToolHandlerMiddleware {
 func firstText(res *mcp.CallToolResult, n int) string {
 	for _, c := range res.Content {
 		if t, ok := c.(mcp.TextContent); ok {
-			if len(t.Text) > n {
-				return t.Text[:n] + "…"
-			}
-			return t.Text
+			return shorten(t.Text, n)
 		}
 	}
 	return ""
+}
+
+// shorten cuts s to at most n bytes, on a character boundary, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

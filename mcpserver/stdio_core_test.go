@@ -1,12 +1,17 @@
 package mcpserver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/glm-mcp/glm-mcp/toolkits"
 )
 
 // idOf returns a message's id as the test wrote it (numbers as float64).
@@ -260,5 +265,54 @@ func TestServeStdio_Lines(t *testing.T) {
 				t.Fatalf("got %v, want the ping's answer", got)
 			}
 		})
+	}
+}
+
+// TestServeStdio_Notifications: a tool's notification reaches the client,
+// unescaped, as does its answer (in either order: notifications travel
+// through mcp-go's session channel).
+func TestServeStdio_Notifications(t *testing.T) {
+	p := startStdio(t, newFakeKit(t), StdioOptions{})
+	p.initialize(`{}`)
+	p.call(1, "notify", `{}`)
+	var notified, answered bool
+	for range 2 {
+		m := p.nextRaw()
+		switch {
+		case m.m["method"] == "notifications/message" && strings.Contains(m.raw, `"data":"a<b"`):
+			notified = true
+		case idOf(m.m) == float64(1):
+			text, _ := resultText(t, m.m)
+			answered = text == "notified"
+		default:
+			t.Fatalf("unexpected %s", m.raw)
+		}
+	}
+	if !notified || !answered {
+		t.Fatalf("notified %v, answered %v", notified, answered)
+	}
+}
+
+// TestServeStdio_ContextCancelled: cancelling ServeStdio's context with a
+// call stuck in flight and stdin still open ends it.
+func TestServeStdio_ContextCancelled(t *testing.T) {
+	srv, err := New([]toolkits.Toolkit{newFakeKit(t)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeStdio(ctx, srv, inR, io.Discard, zerolog.Nop()) }()
+	fmt.Fprintln(inW, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"stuck","arguments":{}}}`)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ServeStdio: %v", err)
+		}
+	case <-time.After(answerTimeout):
+		t.Fatal("ServeStdio did not return after its context was cancelled")
 	}
 }

@@ -252,11 +252,7 @@ func display(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	if s := string(unescapeHTML(b)); len(s) <= 60 {
-		return s
-	} else {
-		return s[:57] + "..."
-	}
+	return shorten(string(unescapeHTML(b)), 60)
 }
 
 func ratString(r *big.Rat) string {

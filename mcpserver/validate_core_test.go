@@ -128,3 +128,22 @@ func TestArgValidator_OfficialClient(t *testing.T) {
 		t.Fatalf("%d tool_error log lines for page, want %d", logged, len(tests))
 	}
 }
+
+func TestShorten(t *testing.T) {
+	tests := []struct {
+		name, in string
+		n        int
+		want     string
+	}{
+		{"short", "abc", 5, "abc"},
+		{"cut", "abcdef", 3, "abc…"},
+		{"never inside a character", "aé", 2, "a…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := shorten(tc.in, tc.n); got != tc.want {
+				t.Fatalf("shorten(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+			}
+		})
+	}
+}

@@ -31,6 +31,8 @@ type config struct {
 	warmup  int
 	target  time.Duration
 	workDir string
+	screen  string // if set, chat's raw terminal output is written there
+	store   bool   // keep the transcript (in the temporary HOME) instead of --no-store
 }
 
 func main() {
@@ -38,7 +40,9 @@ func main() {
 	flag.StringVar(&c.bin, "bin", "./glm-mcp", "glm-mcp binary")
 	flag.IntVar(&c.n, "n", 50, "measured turns (1 to 1000)")
 	flag.IntVar(&c.warmup, "warmup", 2, "turns before the measured ones (the first is reported on its own)")
-	flag.DurationVar(&c.target, "target", 5*time.Millisecond, "PRODUCT.md's bound on the medians of (a) and (b)")
+	flag.DurationVar(&c.target, "target", 5*time.Millisecond, "PRODUCT.md's bound on the medians of (a), (b) and (a)+(b)")
+	flag.StringVar(&c.screen, "screen", "", "write chat's raw terminal output to this file (to check what was measured)")
+	flag.BoolVar(&c.store, "store", false, "keep the transcript in the store (under a temporary HOME) instead of --no-store")
 	flag.Parse()
 	if c.n < 1 || c.n > 1000 || c.warmup < 1 || c.warmup > 10 {
 		fmt.Fprintln(os.Stderr, "chat bench: -n must be 1..1000 and -warmup 1..10")
@@ -75,7 +79,7 @@ func run(c config) (over bool, err error) {
 		return false, fmt.Errorf("baseline cat: %w", err)
 	}
 	loop := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do printf '%s'; IFS= read -r l || exit 0; printf '%%s\n' "$l"; i=$((i+1)); done`,
-		c.n+c.warmup, prompt)
+		c.n+c.warmup+1, prompt)
 	shRT, err := measureBaseline(c, prompt, "/bin/sh", "-c", loop)
 	if err != nil {
 		return false, fmt.Errorf("baseline sh read loop: %w", err)
@@ -97,7 +101,11 @@ func env(dir string) []string {
 type chatTimes struct{ a, b []time.Duration }
 
 func measureChat(c config, e *endpoint) (chatTimes, error) {
-	cmd := exec.Command(c.bin, "chat", "--base-url", e.URL, "--toolkits", "files", "--no-store")
+	args := []string{"chat", "--base-url", e.URL, "--toolkits", "files"}
+	if !c.store {
+		args = append(args, "--no-store")
+	}
+	cmd := exec.Command(c.bin, args...)
 	cmd.Dir, cmd.Env = c.workDir, env(c.workDir)
 	s, err := startScreen(cmd)
 	if err != nil {
@@ -117,7 +125,11 @@ func measureChat(c config, e *endpoint) (chatTimes, error) {
 		}
 		return nil
 	}()
-	return ct, errors.Join(err, s.stop(waitStep))
+	err = errors.Join(err, s.stop(waitStep))
+	if c.screen != "" {
+		err = errors.Join(err, os.WriteFile(c.screen, s.bytes(), 0o600))
+	}
+	return ct, err
 }
 
 // chatTurn types a line, then Enter, and dates (a) Enter to the request's
@@ -151,15 +163,23 @@ func chatTurn(s *screen, e *endpoint, i int) (a, b time.Duration, err error) {
 	return h.arrived.Sub(enter), back.Sub(h.final), nil
 }
 
-// typeLine types text and waits for its echo; it returns the screen's
-// offset after the echo.
+// think is the pause between a line's echo and Enter, as a person's would
+// be (and longer than any redraw the echo sets off), so that Enter finds
+// the program idle and nothing of the typing is counted in (a).
+const think = 5 * time.Millisecond
+
+// typeLine types text, waits for its echo and a moment of thought; it
+// returns the screen's offset before Enter.
 func typeLine(s *screen, text string) (int, error) {
 	from := s.mark()
 	if _, err := s.typeKeys(text); err != nil {
 		return 0, err
 	}
-	pos, _, err := s.waitFor(from, text, waitStep)
-	return pos, err
+	if _, _, err := s.waitFor(from, text, waitStep); err != nil {
+		return 0, err
+	}
+	time.Sleep(think)
+	return s.mark(), nil
 }
 
 // measureBaseline runs argv in the same pty harness and dates, for each

@@ -28,7 +28,8 @@ func summarize(d []time.Duration) stats {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 // report prints the Markdown table and its notes, and says whether the
-// median of (a) or of (b) is over the target.
+// median of (a), of (b) or of their sum per turn (PRODUCT.md's stricter
+// reading) is over the target.
 func report(w io.Writer, c config, ct chatTimes, cat, sh []time.Duration) (over bool) {
 	a, b := ct.a[c.warmup:], ct.b[c.warmup:]
 	sum := make([]time.Duration, len(a))
@@ -47,7 +48,7 @@ func report(w io.Writer, c config, ct chatTimes, cat, sh []time.Duration) (over 
 	}{
 		{"glm-mcp chat (a): Enter → completion request at the endpoint", sa, target},
 		{"glm-mcp chat (b): last token written → prompt back on screen", sb, target},
-		{"glm-mcp chat (a)+(b): the turn's own overhead", ss, "—"},
+		{"glm-mcp chat (a)+(b): the turn's own overhead", ss, target},
 		{"baseline `cat`: Enter → the line echoed back", scat, "—"},
 		{"baseline `sh` read loop: Enter → its prompt back", ssh, "—"},
 	}
@@ -64,11 +65,11 @@ func report(w io.Writer, c config, ct chatTimes, cat, sh []time.Duration) (over 
 		"the finish chunk and [DONE]; the prompt when the pty read holding its last byte returns. The pty is read by a\n"+
 		"goroutine blocked in read, not polled: each event is late by one wake-up of that reader, as in the baselines\n"+
 		"(fastest `cat` round trip %s, fastest `sh` one %s).\n", ms(scat.min), ms(ssh.min))
-	over = sa.median > c.target || sb.median > c.target
+	over = sa.median > c.target || sb.median > c.target || ss.median > c.target
 	if over {
-		fmt.Fprintf(w, "\nOVER: the median of (a) or (b) is above %s.\n", ms(c.target))
+		fmt.Fprintf(w, "\nOVER: the median of (a), (b) or (a)+(b) is above %s.\n", ms(c.target))
 	} else {
-		fmt.Fprintf(w, "\nOK: the medians of (a) and (b) are under %s.\n", ms(c.target))
+		fmt.Fprintf(w, "\nOK: the medians of (a), (b) and (a)+(b) are under %s.\n", ms(c.target))
 	}
 	return over
 }

@@ -79,6 +79,13 @@ func (s *screen) mark() int {
 	return len(s.buf)
 }
 
+// bytes is a copy of everything the screen has shown.
+func (s *screen) bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.buf)
+}
+
 // waitFor waits until want appears at or after from, and returns the offset
 // just past it and when the read holding its last byte returned (bounded by
 // timeout).
