@@ -81,8 +81,8 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 		serverOpts = append(serverOpts, server.WithToolHandlerMiddleware(mw))
 	}
 	serverOpts = append(serverOpts,
-		// Registered first, so it wraps everything else: it logs the outcome
-		// of every call, including panics turned into errors by recovery.
+		// Inside ToolMiddleware, outside the rest: it logs the outcome of
+		// every call, including panics turned into errors by recovery.
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
 		// Inside logging, so refused arguments are logged as tool_error.
@@ -106,9 +106,8 @@ func New(kits []toolkits.Toolkit, opts Options) (*server.MCPServer, error) {
 	return s, nil
 }
 
-// withRawInputSchema encodes a tool's input schema once. mcp-go's validator
-// otherwise re-encodes the schema on every call to find its compiled form,
-// which was a fifth of the cost of a small call.
+// withRawInputSchema encodes a tool's input schema once, for the argument
+// validator to compile and for tools/list to send as it is.
 func withRawInputSchema(t mcp.Tool) (mcp.Tool, error) {
 	if len(t.RawInputSchema) > 0 {
 		return t, nil
