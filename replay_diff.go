@@ -199,12 +199,10 @@ func diffJSON(path string, want, got any, out *[]change) {
 // table is a query result: rows of values under named columns, compared
 // row by row so that a change names its row and column.
 type table struct {
-	columns    []string
-	want, got  []any
-	restW      map[string]any
-	restG      map[string]any
-	rowsKey    string
-	columnsKey string
+	columns   []string
+	want, got []any
+	restW     map[string]any
+	restG     map[string]any
 }
 
 // asTable recognises {"columns": [...], "rows": [[...]]} on both sides.
