@@ -105,6 +105,9 @@ func TestAsk_ContextBudget(t *testing.T) {
 	if tr.Status != store.StatusDone || len(tr.ToolExecutions) != 15 {
 		t.Fatalf("status %s, %d executions", tr.Status, len(tr.ToolExecutions))
 	}
+	if len(tr.Compactions) == 0 || !strings.Contains(string(tr.Compactions[0].Elided), `"tool":"read_file"`) {
+		t.Errorf("the transcript should record what was elided: %+v", tr.Compactions)
+	}
 	for _, e := range tr.ToolExecutions {
 		if len(e.Result) < size {
 			t.Errorf("%s: the transcript keeps %d characters, not the whole result", e.CallID, len(e.Result))

@@ -239,6 +239,9 @@ func TestReplay_CassetteAndTwoModels(t *testing.T) {
 	os.Remove(cfgPath) // the external server cannot run any more
 
 	res := runBin(t, env, "", "replay", "last")
+	if !strings.Contains(res.stderr, "using the tools recorded with "+orig.ID) || !strings.Contains(res.stderr, "roots "+root) {
+		t.Errorf("the recorded roots should be shown before use:\n%s", res.stderr)
+	}
 	if res.code != 1 || !strings.Contains(res.stdout, "failed   e1") || !strings.Contains(res.stderr, "not starting the recorded external servers") {
 		t.Errorf("without the server or a cassette the call fails: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}

@@ -105,7 +105,29 @@ type recorder struct {
 	offset int
 }
 
-var _ bridge.Recorder = (*recorder)(nil)
+var (
+	_ bridge.Recorder           = (*recorder)(nil)
+	_ bridge.CompactionRecorder = (*recorder)(nil)
+)
+
+// RecordCompaction keeps what the context budget elided from a request.
+func (r *recorder) RecordCompaction(ctx context.Context, step int, rep bridge.CompactReport) error {
+	type elided struct {
+		CallID    string `json:"call_id"`
+		Tool      string `json:"tool"`
+		Arguments string `json:"arguments"`
+		Chars     int    `json:"chars"`
+	}
+	list := make([]elided, 0, len(rep.Elided))
+	for _, e := range rep.Elided {
+		list = append(list, elided{e.CallID, e.Tool, e.Arguments, e.Chars})
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return fmt.Errorf("encode compaction: %w", err)
+	}
+	return r.st.RecordCompaction(ctx, r.id, store.Compaction{Step: step + r.offset, TokensBefore: rep.Before, TokensAfter: rep.After, Elided: b})
+}
 
 func (r *recorder) RecordMessage(ctx context.Context, m glm.Message) error {
 	sm, err := StoredMessage(m)

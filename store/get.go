@@ -46,6 +46,9 @@ func getTranscript(ctx context.Context, tx *sql.Tx, id string, live *liveness) (
 	if t.Completions, err = getCompletions(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("completions: %w", err)
 	}
+	if t.Compactions, err = getCompactions(ctx, tx, id); err != nil {
+		return nil, fmt.Errorf("compactions: %w", err)
+	}
 	return t, nil
 }
 

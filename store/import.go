@@ -88,5 +88,10 @@ func importChildren(ctx context.Context, tx *sql.Tx, t *Transcript) error {
 			return fmt.Errorf("completion %d: %w", i+1, err)
 		}
 	}
+	for i, c := range t.Compactions {
+		if err := insertCompaction(ctx, tx, t.ID, c); err != nil {
+			return fmt.Errorf("compaction %d: %w", i+1, err)
+		}
+	}
 	return nil
 }

@@ -134,6 +134,7 @@ type Transcript struct {
 	Messages       []Message       `json:"messages"`
 	ToolExecutions []ToolExecution `json:"tool_executions"`
 	Completions    []Completion    `json:"completions"`
+	Compactions    []Compaction    `json:"compactions,omitempty"`
 }
 
 // MarshalJSON writes the transcript with its format name first.
