@@ -37,26 +37,45 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := a.setupModel(ctx, cfg, "ask")
+	m, st, conv, err := a.openSession(ctx, cfg, "ask", store.TranscriptMeta{Title: cfg.Prompt})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	st, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if st != nil {
-		defer st.Close()
-	}
-	conv, err := a.startConversation(ctx, cfg, m, st, store.TranscriptMeta{Title: cfg.Prompt})
-	if err != nil {
-		return err
-	}
+	defer closeStore(st)
 	start := time.Now()
 	r := m.runner(cfg, a.approver(cfg), a.render(cfg).event)
 	_, runErr := conv.Turn(ctx, r, cfg.Prompt)
 	return a.finishRun(ctx, cfg, m.client.Model(), conv, runErr, start)
+}
+
+// openSession sets up the model and tools, opens the store (unless
+// --no-store) and starts the conversation: what ask and chat both begin
+// with. The caller closes m and the store (closeStore) on success.
+func (a *app) openSession(ctx context.Context, cfg *askConfig, cmd string, meta store.TranscriptMeta) (*modelSetup, *store.Store, *conversation.Conversation, error) {
+	m, err := a.setupModel(ctx, cfg, cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		m.Close()
+		return nil, nil, nil, err
+	}
+	conv, err := a.startConversation(ctx, cfg, m, st, meta)
+	if err != nil {
+		closeStore(st)
+		m.Close()
+		return nil, nil, nil, err
+	}
+	return m, st, conv, nil
+}
+
+// closeStore closes st, if a store was opened.
+func closeStore(st *store.Store) {
+	if st != nil {
+		st.Close()
+	}
 }
 
 // modelSetup is what a command that talks to the model builds from its

@@ -123,27 +123,37 @@ the transcript. Exit codes: 0 done, 1 error, 2 usage, 3 step limit reached,
 
 func (a *app) parseAsk(ctx context.Context, args []string) (*askConfig, error) {
 	cfg := &askConfig{}
-	fs := a.newFlagSet("ask", askSynopsis)
-	stream := cfg.register(fs)
-	cfg.registerConversation(fs)
-	rest, err := parseInterleaved(fs, args)
+	rest, _, err := a.parseLoop(cfg, "ask", askSynopsis, args, cfg.registerConversation)
 	if err != nil {
-		return nil, err
-	}
-	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
-		return nil, err
-	}
-	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
-	if !*stream {
-		cfg.NoStream = true
-	}
-	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Prompt, err = a.readPrompt(ctx, rest); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// parseLoop parses the flags of a command that runs the loop (ask, chat,
+// replay) into cfg: the shared flags, the command's own (extra), then the
+// configuration file for what the command line left unset, then one
+// validation. It returns the words that are not flags and the flag set.
+func (a *app) parseLoop(cfg *askConfig, name, synopsis string, args []string, extra func(*flag.FlagSet)) ([]string, *flag.FlagSet, error) {
+	fs := a.newFlagSet(name, synopsis)
+	stream := cfg.register(fs)
+	extra(fs)
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
+		return nil, nil, err
+	}
+	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
+	cfg.NoStream = cfg.NoStream || !*stream
+	if err := cfg.validate(); err != nil {
+		return nil, nil, err
+	}
+	return rest, fs, nil
 }
 
 // validate checks the values every command of the loop shares (ask, chat,

@@ -26,23 +26,12 @@ prompt, or Ctrl-D, leaves. Without a terminal, each line of stdin is one turn.`
 // parseChat reads chat's flags: ask's, without a prompt.
 func (a *app) parseChat(args []string) (*askConfig, error) {
 	cfg := &askConfig{}
-	fs := a.newFlagSet("chat", chatSynopsis)
-	stream := cfg.register(fs)
-	cfg.registerConversation(fs)
-	rest, err := parseInterleaved(fs, args)
+	rest, _, err := a.parseLoop(cfg, "chat", chatSynopsis, args, cfg.registerConversation)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
-		return nil, err
-	}
-	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
 	if len(rest) > 0 {
 		return nil, usageError("chat takes no prompt on the command line (type it at the prompt, or use ask)")
-	}
-	cfg.NoStream = cfg.NoStream || !*stream
-	if err := cfg.validate(); err != nil {
-		return nil, err
 	}
 	return cfg, nil
 }
@@ -64,22 +53,12 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := a.setupModel(ctx, cfg, "chat")
+	m, st, conv, err := a.openSession(ctx, cfg, "chat", store.TranscriptMeta{})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	st, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if st != nil {
-		defer st.Close()
-	}
-	conv, err := a.startConversation(ctx, cfg, m, st, store.TranscriptMeta{})
-	if err != nil {
-		return err
-	}
+	defer closeStore(st)
 	s := &chatSession{app: a, cfg: cfg, m: m, st: st, conv: conv, io: a.terminal(), rend: a.render(cfg)}
 	s.io.SetHistory(a.historyPath(), 1000)
 	defer s.io.Close()

@@ -66,20 +66,15 @@ var samplingFlagNames = flagNames(func(fs *flag.FlagSet) { (&askConfig{}).regist
 
 func (a *app) parseReplay(args []string) (*replayConfig, error) {
 	cfg := &replayConfig{}
-	fs := a.newFlagSet("replay", replaySynopsis)
-	stream := cfg.register(fs)
-	fs.BoolVar(&cfg.Live, "live", false, "ask the model again and store the run as a new transcript")
-	fs.BoolVar(&cfg.All, "all", false, "replay every transcript in the store (replays of replays left out)")
-	fs.StringVar(&cfg.JUnit, "junit", "", "write a JUnit XML report to FILE (one test case per transcript)")
-	fs.Var(&cfg.Cassettes, "cassette", "play this external server's recorded results instead of calling it (repeatable)")
-	rest, err := parseInterleaved(fs, args)
+	rest, fs, err := a.parseLoop(&cfg.askConfig, "replay", replaySynopsis, args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&cfg.Live, "live", false, "ask the model again and store the run as a new transcript")
+		fs.BoolVar(&cfg.All, "all", false, "replay every transcript in the store (replays of replays left out)")
+		fs.StringVar(&cfg.JUnit, "junit", "", "write a JUnit XML report to FILE (one test case per transcript)")
+		fs.Var(&cfg.Cassettes, "cassette", "play this external server's recorded results instead of calling it (repeatable)")
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
-		return nil, err
-	}
-	cfg.fileServers = cfg.fileConfig.servers(a.getenv)
 	switch {
 	case len(rest) == 0 && !cfg.All:
 		return nil, usageError("give transcript ids (a unique prefix, or last), export files, or --all")
@@ -89,12 +84,8 @@ func (a *app) parseReplay(args []string) (*replayConfig, error) {
 		return nil, usageError("--junit and --cassette are for offline replay, not --live")
 	}
 	cfg.Refs = rest
-	cfg.NoStream = cfg.NoStream || !*stream
 	cfg.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
 	return cfg, nil
 }
 
