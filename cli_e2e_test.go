@@ -239,3 +239,16 @@ func TestAsk_NoGluedAnswers(t *testing.T) {
 		t.Errorf("the injected nudge is shown:\n%s%s", res.stdout, res.stderr)
 	}
 }
+
+// TestServe_HintOnATerminal: serve started by hand on a terminal says what it
+// is waiting for; spawned by an editor (pipes) it says nothing on stderr.
+func TestServe_HintOnATerminal(t *testing.T) {
+	res := runCmd(t, nil, "", "/usr/bin/script", "-qec", binPath+" serve --toolkits files --log-level warn", "/dev/null")
+	if !strings.Contains(res.stdout, "speaking MCP (JSON-RPC) on stdin and stdout") || !strings.Contains(res.stdout, "Ctrl-D") {
+		t.Errorf("no hint on a terminal:\n%s", res.stdout)
+	}
+	res = runBin(t, nil, "", "serve", "--toolkits", "files", "--log-level", "warn")
+	if res.code != 0 || strings.Contains(res.stderr, "speaking MCP") {
+		t.Errorf("without a terminal: exit %d, stderr %q", res.code, res.stderr)
+	}
+}

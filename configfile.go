@@ -30,11 +30,24 @@ var commandLineOnly = []string{"config", "profile", "continue", "c", "live", "al
 
 // knownFlags is every flag of every command, so that a key meant for another
 // command (model, when running serve) is not an error.
-var knownFlags = flagNames(func(fs *flag.FlagSet) {
-	cfg := &askConfig{}
-	cfg.register(fs)
-	cfg.registerConversation(fs)
-})
+var knownFlags = union(
+	flagNames(func(fs *flag.FlagSet) {
+		cfg := &askConfig{}
+		cfg.register(fs)
+		cfg.registerConversation(fs)
+	}),
+	flagNames(func(fs *flag.FlagSet) { (&serveConfig{}).registerServe(fs) }),
+)
+
+func union(sets ...map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sets {
+		for k := range s {
+			out[k] = true
+		}
+	}
+	return out
+}
 
 // applyConfig reads the configuration file and sets every flag of fs that
 // the command line and the environment left unset. Call it after parsing.

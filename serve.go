@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 type serveConfig struct {
 	toolkitConfig
 	logConfig
+	fileConfig
 	HTTPAddr     string
 	HTTPTokenEnv string
 	HTTPMaxBody  int64
@@ -25,6 +27,7 @@ type serveConfig struct {
 
 const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--http ADDR [--http-token-env VAR]]
        [--http-max-body BYTES] [--shutdown-timeout DUR] [--log-level LEVEL] [--log-format json|console]
+       [--config FILE] [--profile NAME]
 
 Serves the toolkits over MCP: newline-delimited JSON-RPC on stdin/stdout (what
 editors spawn), or Streamable HTTP at http://ADDR/mcp with --http, with
@@ -32,18 +35,28 @@ GET /healthz (503 while draining) and GET /metrics (Prometheus, behind the
 token). On SIGTERM the HTTP server stops accepting and lets calls in flight
 finish. Logs go to stderr.`
 
-// parseServe reads serve's flags into a validated configuration.
-func (a *app) parseServe(args []string) (serveConfig, error) {
-	var cfg serveConfig
-	fs := a.newFlagSet("serve", serveSynopsis)
+// registerServe adds serve's flags to fs.
+func (cfg *serveConfig) registerServe(fs *flag.FlagSet) {
 	cfg.toolkitConfig.register(fs)
+	cfg.fileConfig.register(fs)
 	fs.StringVar(&cfg.Level, "log-level", "info", "log level: debug, info, warn, error, disabled")
 	fs.StringVar(&cfg.Format, "log-format", "console", "log format on stderr: json or console")
 	fs.StringVar(&cfg.HTTPAddr, "http", "", "serve Streamable HTTP on ADDR (host:port) instead of stdio")
 	fs.StringVar(&cfg.HTTPTokenEnv, "http-token-env", "", "environment variable holding the bearer token HTTP clients must send (required off loopback)")
 	fs.Int64Var(&cfg.HTTPMaxBody, "http-max-body", mcpserver.DefaultMaxBody, "largest HTTP request body accepted, in bytes (larger: 413)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", mcpserver.DefaultShutdownTimeout, "on SIGTERM, how long HTTP calls in flight may take to finish")
+}
+
+// parseServe reads serve's flags (and the configuration file) into a
+// validated configuration.
+func (a *app) parseServe(args []string) (serveConfig, error) {
+	var cfg serveConfig
+	fs := a.newFlagSet("serve", serveSynopsis)
+	cfg.registerServe(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return cfg, err
+	}
+	if err := a.applyConfig(fs, &cfg.fileConfig); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -108,6 +121,10 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			return fmt.Errorf("%w (raise --shutdown-timeout to wait longer)", err)
 		}
 		return err
+	}
+	if a.terminal().IsStdinTTY() {
+		fmt.Fprintln(a.stderr, "glm-mcp serve: speaking MCP (JSON-RPC) on stdin and stdout, which is what editors start it for;\n"+
+			"  waiting for a client. Ctrl-D ends it. To see the tools: glm-mcp tools; to ask GLM: glm-mcp chat.")
 	}
 	return mcpserver.ServeStdio(ctx, srv, a.stdin, a.stdout, logger)
 }

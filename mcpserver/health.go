@@ -12,7 +12,7 @@ const HealthPath = "/healthz"
 // MetricsPath serves Prometheus metrics.
 const MetricsPath = "/metrics"
 
-// drainState is closed once, when the server starts to drain.
+// drainState is a one-way switch: started once, never reset.
 type drainState struct {
 	once sync.Once
 	done chan struct{}
@@ -31,8 +31,8 @@ func (d *drainState) draining() bool {
 	}
 }
 
-// until returns a context cancelled when ctx is or when draining starts:
-// long-lived GET streams end with it so that they do not hold the shutdown.
+// until returns a context cancelled when ctx is or when d starts: the
+// long-lived GET streams of sessions end with it.
 func (d *drainState) until(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {

@@ -77,7 +77,8 @@ func NewMetrics() *Metrics {
 
 // Middleware returns a tool middleware that counts every call it wraps.
 // Pass it first in Options.ToolMiddleware so that it sees the outcome of
-// everything inside, recovered panics included.
+// everything inside, recovered panics included. A round that only asks the
+// client for input (a multi round-trip result) is not a call of its own.
 func (m *Metrics) Middleware() server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -85,8 +86,13 @@ func (m *Metrics) Middleware() server.ToolHandlerMiddleware {
 			m.inFlight.Inc()
 			start := time.Now()
 			res, err := next(ctx, req)
-			m.duration.WithLabelValues(tool).Observe(time.Since(start).Seconds())
 			m.inFlight.Dec()
+			if err == nil && res != nil && res.NeedsInput() {
+				// A round of a multi round-trip call (the client's roots,
+				// say): the call is counted once, when it has its result.
+				return res, err
+			}
+			m.duration.WithLabelValues(tool).Observe(time.Since(start).Seconds())
 			m.calls.WithLabelValues(tool, callOutcome(ctx, res, err)).Inc()
 			return res, err
 		}

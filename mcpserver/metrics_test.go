@@ -146,6 +146,16 @@ func TestMetrics_InFlightAndSessions(t *testing.T) {
 	if got := gauge("glm_mcp_sessions"); got != 1 {
 		t.Errorf("sessions with one 2025-11-25 client = %v, want 1", got)
 	}
+	// The SDK client declares roots: the session's first call is two rounds
+	// (the server asks for the roots first), and still one call.
+	for range 3 {
+		if _, err := callSDK(t, cs, "echo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counterValue(scrape(t, live.url("/metrics"), ""), "glm_mcp_tool_calls_total", map[string]string{"tool": "echo", "outcome": "ok"}); got != 3 {
+		t.Errorf("3 calls in a session with roots counted as %v", got)
+	}
 	done := make(chan error, 2)
 	for range 2 {
 		go func() { _, err := callSDK(t, cs, "wait"); done <- err }()

@@ -19,6 +19,9 @@ func logCalls(logger zerolog.Logger) server.ToolHandlerMiddleware {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			start := time.Now()
 			res, err := next(ctx, req)
+			if err == nil && res != nil && res.NeedsInput() {
+				return res, err // a round that asks the client (roots), not the call's end
+			}
 			dur := time.Since(start)
 			switch {
 			case err != nil:

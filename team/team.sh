@@ -21,11 +21,8 @@ ok() { echo "ok   $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
-if ! command -v haproxy >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "installing HAProxy: apt-get update && apt-get install -y haproxy"
-	(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy) >/dev/null 2>&1 || true
-fi
-if ! command -v haproxy >/dev/null 2>&1; then
+source "$here/lib.sh"
+if ! need_haproxy; then
 	if [ "${CI:-}" = true ]; then
 		bad "HAProxy is missing and could not be installed (apt-get update && apt-get install -y haproxy)"
 		finish
@@ -33,64 +30,12 @@ if ! command -v haproxy >/dev/null 2>&1; then
 	echo "skip: HAProxy is not installed; run: apt-get update && apt-get install -y haproxy"
 	exit 0
 fi
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Package main may be in the middle of a rewrite: try a few times.
-built=
-for try in 1 2 3 4 5; do
-	if (cd "$repo" && go build -o "$tmp/glm-mcp" . && go build -o "$tmp/client" ./team/client) >"$tmp/build.log" 2>&1; then
-		built=1
-		break
-	fi
-	echo "build failed (try $try of 5); retrying in 30 s"
-	sleep 30
-done
-if [ -z "$built" ]; then
-	cat "$tmp/build.log"
+if ! build_all; then
 	bad "build"
 	finish
 fi
-client="$tmp/client"
-
-read -r p1 p2 p3 plb pstats pslow <<<"$("$client" ports 6)"
-export GLM_MCP_TOKEN="team-token-$$-$RANDOM"
-mkdir -p "$tmp/root"
-echo hello >"$tmp/root/a.txt"
-declare -A rpid
-start_replica() { # NAME PORT
-	"$tmp/glm-mcp" serve --http "127.0.0.1:$2" --http-token-env GLM_MCP_TOKEN \
-		--root "$tmp/root" --toolkits files,http --allow-host "127.0.0.1:$pslow" \
-		--shutdown-timeout 20s --log-format json --log-level info 2>"$tmp/$1.log" &
-	rpid[$1]=$!
-	pids+=($!)
-}
-start_replica r1 "$p1"
-start_replica r2 "$p2"
-start_replica r3 "$p3"
-r1="http://127.0.0.1:$p1" r2="http://127.0.0.1:$p2" r3="http://127.0.0.1:$p3"
-lb="http://127.0.0.1:$plb/mcp"
-if ! "$client" wait "$r1" "$r2" "$r3"; then
-	tail -n 5 "$tmp"/r*.log
-	bad "replicas did not start"
-	finish
-fi
-
-GLM_MCP_LB_BIND="127.0.0.1:$plb" GLM_MCP_LB_STATS="127.0.0.1:$pstats" \
-	GLM_MCP_R1="127.0.0.1:$p1" GLM_MCP_R2="127.0.0.1:$p2" GLM_MCP_R3="127.0.0.1:$p3" \
-	haproxy -db -f "$repo/examples/deploy/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 &
-pids+=($!)
-if ! "$client" wait-lb "http://127.0.0.1:$pstats" 3; then
-	cat "$tmp/haproxy.log"
-	bad "HAProxy did not see three healthy replicas"
+if ! start_cluster; then
+	bad "three replicas behind HAProxy did not come up"
 	finish
 fi
 ok "three replicas and HAProxy $(haproxy -v | head -n 1 | awk '{print $3}') up on 127.0.0.1"
@@ -137,7 +82,7 @@ else
 	bad "no drain in the stopped replica's log"
 fi
 
-if "$client" wait-lb "http://127.0.0.1:$pstats" 2 && "$client" spread -lb "$lb" -replicas "$r1,$r3" -n 200 -c 4; then
+if "$client" wait-lb "$stats" 2 && "$client" spread -lb "$lb" -replicas "$r1,$r3" -n 200 -c 4; then
 	ok "the two replicas left share the load"
 else
 	bad "load after one replica stopped"
