@@ -132,7 +132,7 @@ func (h *HTTPHandler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
-	h.mcp.ServeHTTP(w, r)
+	h.mcp.ServeHTTP(unescapingWriter{w}, r)
 }
 
 // readBody reads the whole body or answers 413 (too big) or 408 (too slow).
