@@ -119,7 +119,7 @@ const askSynopsis = `ask [flags] PROMPT      (PROMPT "-", or no PROMPT with pipe
 Puts PROMPT to GLM-4.7 with glm-mcp's toolkits (and any --mcp-config servers)
 attached as tools, runs the tool loop, streams the answer to stdout and saves
 the transcript. Exit codes: 0 done, 1 error, 2 usage, 3 step limit reached,
-4 the endpoint refused (authentication, quota, content filter), 130 interrupted.`
+4 the endpoint refused (authentication, account, quota, content filter), 130 interrupted.`
 
 func (a *app) parseAsk(ctx context.Context, args []string) (*askConfig, error) {
 	cfg := &askConfig{}

@@ -54,10 +54,10 @@ type Runner struct {
 	// TokenScale seeds the endpoint's tokens per estimated token from an
 	// earlier run of the same conversation (Result.TokenScale); 0 starts at 1.
 	TokenScale float64
-	Approve       Approver    // nil: tools that are not read-only are refused
-	Recorder      Recorder    // optional; may also be a CompactionRecorder
-	Observer      func(Event) // optional
-	Logger        zerolog.Logger
+	Approve    Approver    // nil: tools that are not read-only are refused
+	Recorder   Recorder    // optional; may also be a CompactionRecorder
+	Observer   func(Event) // optional
+	Logger     zerolog.Logger
 }
 
 // Outcome errors of Run; match them with errors.Is.
