@@ -23,8 +23,9 @@ const (
 type inflight struct {
 	wg sync.WaitGroup
 
-	mu    sync.Mutex
-	calls map[string]*call
+	mu     sync.Mutex
+	calls  map[string]*call
+	closed bool // drain has begun: no request starts any more
 }
 
 // call is one request in flight.
@@ -40,16 +41,24 @@ func newInflight() *inflight {
 }
 
 // start registers a request by its id key and returns its context and the
-// function to call when it is done. A second request with an id still in
+// function to call when it is done; ok is false once draining has begun
+// (the request is then not served). A second request with an id still in
 // flight replaces the first in the table (the client broke the protocol;
 // both are still served and waited for).
-func (f *inflight) start(ctx context.Context, key string) (context.Context, *call, func()) {
+func (f *inflight) start(ctx context.Context, key string) (_ context.Context, _ *call, _ func(), ok bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &call{cancel: cancel}
 	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		cancel()
+		return ctx, c, func() {}, false
+	}
 	f.calls[key] = c
-	f.mu.Unlock()
+	// Added under the lock that drain takes to close: no Add can then race
+	// with drain's Wait.
 	f.wg.Add(1)
+	f.mu.Unlock()
 	return ctx, c, func() {
 		f.mu.Lock()
 		if f.calls[key] == c {
@@ -58,7 +67,7 @@ func (f *inflight) start(ctx context.Context, key string) (context.Context, *cal
 		f.mu.Unlock()
 		cancel()
 		f.wg.Done()
-	}
+	}, true
 }
 
 // cancelByClient cancels the request with the given id key, if it is still
@@ -88,6 +97,9 @@ func (f *inflight) cancelledByClient(c *call) bool {
 // their answers. It returns early when ctx ends. It reports whether every
 // request finished.
 func (f *inflight) drain(ctx context.Context, grace time.Duration, cancelAll context.CancelFunc) bool {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		f.wg.Wait()

@@ -144,7 +144,7 @@ func FuzzUnescapeHTML(f *testing.F) {
 
 func TestInflight_CancelByClient(t *testing.T) {
 	f := newInflight()
-	ctx, c, done := f.start(context.Background(), "n:1")
+	ctx, c, done, _ := f.start(context.Background(), "n:1")
 	if f.cancelByClient("n:2") {
 		t.Fatal("cancelled a request that is not in flight")
 	}
@@ -163,7 +163,7 @@ func TestInflight_CancelByClient(t *testing.T) {
 func TestInflight_Drain(t *testing.T) {
 	t.Run("finished requests end the drain at once", func(t *testing.T) {
 		f := newInflight()
-		_, _, done := f.start(context.Background(), "n:1")
+		_, _, done, _ := f.start(context.Background(), "n:1")
 		go done()
 		if !f.drain(context.Background(), time.Hour, func() { t.Error("cancelled though all finished") }) {
 			t.Fatal("drain reported requests left")
@@ -172,7 +172,7 @@ func TestInflight_Drain(t *testing.T) {
 	t.Run("after the grace the rest are cancelled", func(t *testing.T) {
 		f := newInflight()
 		base, cancelAll := context.WithCancel(context.Background())
-		ctx, _, done := f.start(base, "n:1")
+		ctx, _, done, _ := f.start(base, "n:1")
 		go func() { <-ctx.Done(); done() }() // a call that ends only when cancelled
 		if !f.drain(context.Background(), 10*time.Millisecond, cancelAll) {
 			t.Fatal("the cancelled request was not waited for")
@@ -180,10 +180,24 @@ func TestInflight_Drain(t *testing.T) {
 	})
 	t.Run("a request that ignores cancellation is abandoned", func(t *testing.T) {
 		f := newInflight()
-		_, _, done := f.start(context.Background(), "n:1")
+		_, _, done, _ := f.start(context.Background(), "n:1")
 		defer done()
 		if f.drain(context.Background(), time.Millisecond, func() {}) {
 			t.Fatal("drain claimed a stuck request finished")
 		}
 	})
+}
+
+// TestInflight_NoStartAfterDrain: once draining began, a request read late
+// is not started (and so never races the drain's wait).
+func TestInflight_NoStartAfterDrain(t *testing.T) {
+	f := newInflight()
+	if !f.drain(context.Background(), time.Millisecond, func() {}) {
+		t.Fatal("an empty drain should finish")
+	}
+	ctx, _, done, ok := f.start(context.Background(), "n:1")
+	defer done()
+	if ok || ctx.Err() == nil {
+		t.Errorf("a request started after the drain: ok=%v, ctx err %v", ok, ctx.Err())
+	}
 }

@@ -182,7 +182,11 @@ func (c *stdioConn) serveRequest(ctx context.Context, h lineHeader, line []byte)
 	}
 	msg := bytes.Clone(line)
 	key, _ := idKey(h.ID)
-	callCtx, cl, done := c.calls.start(ctx, key)
+	callCtx, cl, done, ok := c.calls.start(ctx, key)
+	if !ok { // shutting down: the request is not served
+		c.budget.Release(weight)
+		return
+	}
 	isTool := *h.Method == string(mcp.MethodToolsCall)
 	go func() {
 		defer c.budget.Release(weight)
