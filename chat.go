@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/bridge/glm"
 	"github.com/glm-mcp/glm-mcp/conversation"
 	"github.com/glm-mcp/glm-mcp/store"
 	"github.com/glm-mcp/glm-mcp/term"
@@ -149,7 +150,7 @@ func (s *chatSession) turn(ctx context.Context, prompt string) error {
 
 // footer is the short line after each turn: status, tokens, how full the
 // model's window is, cost and time.
-func (s *chatSession) footer(status string, u glmUsage, d time.Duration) string {
+func (s *chatSession) footer(status string, u glm.Usage, d time.Duration) string {
 	parts := []string{status, fmt.Sprintf("%d tokens (%d in, %d out)", u.TotalTokens, u.PromptTokens, u.CompletionTokens)}
 	if w := contextLine(s.conv.LastPromptTokens(), s.m.client.Model(), s.cfg); w != "" {
 		parts = append(parts, w)

@@ -6,9 +6,6 @@ import (
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 )
 
-// glmUsage is the usage of a turn or a run.
-type glmUsage = glm.Usage
-
 // usageMinus is what a turn added to the conversation's usage.
 func usageMinus(after, before glm.Usage) glm.Usage {
 	return glm.Usage{
