@@ -50,6 +50,7 @@ func TestAsk_GLMWireLoopLevel(t *testing.T) {
 		fake := glmtest.New(t,
 			glmtest.Turn{RawSSE: recorded(t, "stream_openrouter_glm_reasoning_field.sse")},
 			glmtest.Turn{Content: "done"},
+			glmtest.Turn{Content: "continued"},
 		)
 		env, db := askEnv(t)
 		res := runBin(t, env, "", "ask", "--provider", "openai-compatible", "--base-url", fake.URL, "--model", "z-ai/glm-5-turbo", "--root", root, "--toolkits", "files", "go")
@@ -69,8 +70,19 @@ func TestAsk_GLMWireLoopLevel(t *testing.T) {
 		if len(echoed["reasoning"]) < 10 || len(echoed["reasoning_details"]) < 10 {
 			t.Errorf("turn 2 should echo the reasoning in OpenRouter's fields: %v", echoed)
 		}
-		if tr := latest(t, db); !strings.Contains(tr.Messages[1].Reasoning, "The user wants") {
-			t.Errorf("the transcript should keep the reasoning: %q", tr.Messages[1].Reasoning)
+		if tr := latest(t, db); !strings.Contains(tr.Messages[1].Reasoning, "The user wants") || len(tr.Messages[1].ReasoningDetails) < 10 {
+			t.Errorf("the transcript should keep the reasoning and its details: %q", tr.Messages[1].Reasoning)
+		}
+		// Continued from the store, the echo keeps OpenRouter's fields too.
+		if res := runBin(t, env, "", "ask", "-c", "--provider", "openai-compatible", "--base-url", fake.URL, "--model", "z-ai/glm-5-turbo", "--root", root, "--toolkits", "files", "and then?"); res.code != 0 {
+			t.Fatalf("ask -c: exit %d: %s", res.code, res.stderr)
+		}
+		var third struct {
+			Messages []map[string]json.RawMessage `json:"messages"`
+		}
+		json.Unmarshal(fake.Requests()[2].Raw, &third)
+		if m := third.Messages[1]; len(m["reasoning_details"]) < 10 || len(m["reasoning"]) < 10 {
+			t.Errorf("a continued conversation should echo OpenRouter's reasoning fields: %v", m)
 		}
 	})
 	for _, code := range []string{"1110", "1113", "1121", "1304"} {

@@ -24,7 +24,7 @@ func WireMessages(t *store.Transcript) ([]glm.Message, error) {
 	out := make([]glm.Message, 0, len(t.Messages))
 	var open map[string]bool // the calls of the last assistant message
 	for i, m := range t.Messages {
-		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ToolCallID: m.ToolCallID}
+		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ReasoningDetails: m.ReasoningDetails, ToolCallID: m.ToolCallID}
 		switch m.Role {
 		case glm.RoleAssistant:
 			if n := len(out); n > 0 && out[n-1].Role == glm.RoleAssistant && len(out[n-1].ToolCalls) == 0 && len(m.ToolCalls) == 0 {
@@ -85,7 +85,7 @@ func answeredIDs(after []store.Message) map[string]bool {
 
 // StoredMessage is the store's form of a wire message.
 func StoredMessage(m glm.Message) (store.Message, error) {
-	sm := store.Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent, ToolCallID: m.ToolCallID}
+	sm := store.Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent, ReasoningDetails: m.ReasoningDetails, ToolCallID: m.ToolCallID}
 	if len(m.ToolCalls) > 0 {
 		b, err := json.Marshal(m.ToolCalls)
 		if err != nil {

@@ -145,7 +145,7 @@ func TestWireMessages_BadToolCalls(t *testing.T) {
 }
 
 func TestStoredMessage_RoundTrip(t *testing.T) {
-	in := glm.Message{Role: glm.RoleAssistant, Content: "c", ReasoningContent: "r",
+	in := glm.Message{Role: glm.RoleAssistant, Content: "c", ReasoningContent: "r", ReasoningDetails: json.RawMessage(`[{"type":"reasoning.text","text":"r"}]`),
 		ToolCalls: []glm.ToolCall{{ID: "x", Type: "function", Function: glm.FunctionCall{Name: "f", Arguments: `{"a":1}`}}}}
 	sm, err := StoredMessage(in)
 	if err != nil {
@@ -155,7 +155,7 @@ func TestStoredMessage_RoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := out[1]; got.Content != "c" || got.ReasoningContent != "r" || got.ToolCalls[0].Function.Arguments != `{"a":1}` {
+	if got := out[1]; got.Content != "c" || got.ReasoningContent != "r" || string(got.ReasoningDetails) != `[{"type":"reasoning.text","text":"r"}]` || got.ToolCalls[0].Function.Arguments != `{"a":1}` {
 		t.Errorf("round trip lost data: %+v", got)
 	}
 }

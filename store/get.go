@@ -53,8 +53,8 @@ func getTranscript(ctx context.Context, tx *sql.Tx, id string, live *liveness) (
 }
 
 func getMessages(ctx context.Context, tx *sql.Tx, id string) ([]Message, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, role, content, reasoning, tool_calls, tool_call_id, created_ms
-		FROM messages WHERE transcript_id = ? ORDER BY seq`, id)
+	rows, err := tx.QueryContext(ctx, `SELECT seq, role, content, reasoning, tool_calls, tool_call_id, created_ms,
+		reasoning_details FROM messages WHERE transcript_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +62,12 @@ func getMessages(ctx context.Context, tx *sql.Tx, id string) ([]Message, error) 
 	out := []Message{}
 	for rows.Next() {
 		var m Message
-		var calls []byte
+		var calls, details []byte
 		var ms int64
-		if err := rows.Scan(&m.Seq, &m.Role, &m.Content, &m.Reasoning, &calls, &m.ToolCallID, &ms); err != nil {
+		if err := rows.Scan(&m.Seq, &m.Role, &m.Content, &m.Reasoning, &calls, &m.ToolCallID, &ms, &details); err != nil {
 			return nil, err
 		}
-		m.ToolCalls, m.Created = calls, fromMS(ms)
+		m.ToolCalls, m.Created, m.ReasoningDetails = calls, fromMS(ms), details
 		out = append(out, m)
 	}
 	return out, rows.Err()

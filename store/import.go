@@ -72,9 +72,13 @@ func importChildren(ctx context.Context, tx *sql.Tx, t *Transcript) error {
 		if err != nil {
 			return fmt.Errorf("message %d: tool calls: %w", i+1, err)
 		}
+		details, err := compactJSON(m.ReasoningDetails)
+		if err != nil {
+			return fmt.Errorf("message %d: reasoning details: %w", i+1, err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (transcript_id, seq, role, content, reasoning,
-			tool_calls, tool_call_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, i+1, m.Role, m.Content, m.Reasoning, nullText(calls), m.ToolCallID, toMS(m.Created)); err != nil {
+			tool_calls, tool_call_id, created_ms, reasoning_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, i+1, m.Role, m.Content, m.Reasoning, nullText(calls), m.ToolCallID, toMS(m.Created), nullText(details)); err != nil {
 			return fmt.Errorf("message %d: %w", i+1, err)
 		}
 	}

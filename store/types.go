@@ -45,13 +45,16 @@ type TranscriptMeta struct {
 
 // Message is one chat message, in the order of the conversation.
 type Message struct {
-	Seq        int             `json:"seq"` // 1, 2, 3, …; assigned by the store
-	Role       string          `json:"role"`
-	Content    string          `json:"content"`
-	Reasoning  string          `json:"reasoning,omitempty"`
-	ToolCalls  json.RawMessage `json:"tool_calls,omitempty"` // the assistant's tool_calls array as the model sent it
-	ToolCallID string          `json:"tool_call_id,omitempty"`
-	Created    time.Time       `json:"created"` // set by the store when zero
+	Seq       int    `json:"seq"` // 1, 2, 3, …; assigned by the store
+	Role      string `json:"role"`
+	Content   string `json:"content"`
+	Reasoning string `json:"reasoning,omitempty"`
+	// ReasoningDetails is the structured reasoning some providers send
+	// (OpenRouter's reasoning_details), as sent.
+	ReasoningDetails json.RawMessage `json:"reasoning_details,omitempty"`
+	ToolCalls        json.RawMessage `json:"tool_calls,omitempty"` // the assistant's tool_calls array as the model sent it
+	ToolCallID       string          `json:"tool_call_id,omitempty"`
+	Created          time.Time       `json:"created"` // set by the store when zero
 }
 
 // ToolExecution is one run of a tool for a tool call.

@@ -86,15 +86,19 @@ func (s *Store) AppendMessage(ctx context.Context, id string, m Message) error {
 	if err != nil {
 		return fmt.Errorf("append message: tool calls: %w", err)
 	}
+	details, err := compactJSON(m.ReasoningDetails)
+	if err != nil {
+		return fmt.Errorf("append message: reasoning details: %w", err)
+	}
 	created := toMS(m.Created)
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := touch(ctx, tx, id, m.Role, m.Content); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO messages
-			(transcript_id, seq, role, content, reasoning, tool_calls, tool_call_id, created_ms)
-			SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM messages WHERE transcript_id = ?1`,
-			id, m.Role, m.Content, m.Reasoning, nullText(calls), m.ToolCallID, created)
+			(transcript_id, seq, role, content, reasoning, tool_calls, tool_call_id, created_ms, reasoning_details)
+			SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM messages WHERE transcript_id = ?1`,
+			id, m.Role, m.Content, m.Reasoning, nullText(calls), m.ToolCallID, created, nullText(details))
 		return err
 	})
 	if err != nil {
