@@ -20,6 +20,8 @@ type serveConfig struct {
 	HTTPAddr     string
 	HTTPTokenEnv string
 	HTTPMaxBody  int64
+	// Header, body and idle timeouts of HTTP connections.
+	HTTPHeaderTimeout, HTTPBodyTimeout, HTTPIdleTimeout time.Duration
 	// ShutdownTimeout bounds how long calls in flight may finish after SIGTERM.
 	ShutdownTimeout time.Duration
 	token           string // the value of $HTTPTokenEnv; never logged
@@ -45,6 +47,9 @@ func (cfg *serveConfig) registerServe(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.HTTPTokenEnv, "http-token-env", "", "environment variable holding the bearer token HTTP clients must send (required off loopback)")
 	fs.Int64Var(&cfg.HTTPMaxBody, "http-max-body", mcpserver.DefaultMaxBody, "largest HTTP request body accepted, in bytes (larger: 413)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", mcpserver.DefaultShutdownTimeout, "on SIGTERM, how long HTTP calls in flight may take to finish")
+	fs.DurationVar(&cfg.HTTPHeaderTimeout, "http-header-timeout", mcpserver.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	fs.DurationVar(&cfg.HTTPBodyTimeout, "http-body-timeout", mcpserver.DefaultBodyTimeout, "time a client has to send a request's body, once authorised")
+	fs.DurationVar(&cfg.HTTPIdleTimeout, "http-idle-timeout", mcpserver.DefaultIdleTimeout, "how long an idle keep-alive connection is kept")
 }
 
 // parseServe reads serve's flags (and the configuration file) into a
@@ -76,8 +81,8 @@ func (a *app) parseServe(args []string) (serveConfig, error) {
 	if cfg.HTTPMaxBody <= 0 {
 		return cfg, usageError("--http-max-body must be positive")
 	}
-	if cfg.ShutdownTimeout <= 0 {
-		return cfg, usageError("--shutdown-timeout must be positive")
+	if cfg.ShutdownTimeout <= 0 || cfg.HTTPHeaderTimeout <= 0 || cfg.HTTPBodyTimeout <= 0 || cfg.HTTPIdleTimeout <= 0 {
+		return cfg, usageError("--shutdown-timeout, --http-header-timeout, --http-body-timeout and --http-idle-timeout must be positive")
 	}
 	if _, err := cfg.enabled(); err != nil {
 		return cfg, err
@@ -114,8 +119,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	if cfg.HTTPAddr != "" {
 		err := mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{
-			Addr: cfg.HTTPAddr, Token: cfg.token, MaxBody: cfg.HTTPMaxBody,
-			ShutdownTimeout: cfg.ShutdownTimeout, Metrics: metrics,
+			Addr: cfg.HTTPAddr, Token: cfg.token, MaxBody: cfg.HTTPMaxBody, ShutdownTimeout: cfg.ShutdownTimeout,
+			ReadHeaderTimeout: cfg.HTTPHeaderTimeout, BodyTimeout: cfg.HTTPBodyTimeout, IdleTimeout: cfg.HTTPIdleTimeout, Metrics: metrics,
 		}, logger)
 		if errors.Is(err, mcpserver.ErrShutdownTimeout) {
 			return fmt.Errorf("%w (raise --shutdown-timeout to wait longer)", err)

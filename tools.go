@@ -18,14 +18,20 @@ array ask sends to the model (external servers from --mcp-config included).`
 func (a *app) tools(ctx context.Context, args []string) error {
 	var cfg toolkitConfig
 	var bc bridgeConfig
+	var fc fileConfig
 	var format string
 	fs := a.newFlagSet("tools", toolsSynopsis)
 	cfg.register(fs)
 	bc.register(fs)
+	fc.register(fs)
 	fs.StringVar(&format, "format", "mcp", "output format: mcp (a tools/list result) or openai (the tools array sent to the model)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := a.applyConfig(fs, &fc); err != nil {
+		return err
+	}
+	bc.fileServers = fc.servers(a.getenv)
 	if bc.MCPConfig != "" && format != "openai" {
 		// serve offers only glm-mcp's own tools, but a file named here must
 		// still be there and well formed, not silently ignored.
