@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"github.com/glm-mcp/glm-mcp/store"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -31,12 +36,62 @@ func mustRead(name string) string {
 }
 
 var funcs = template.FuncMap{
-	"snippet": snippetHTML,
-	"when":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
-	"dur":     fmtDur,
-	"short":   func(id string) string { return id[:min(len(id), 12)] },
-	"pct":     func(f float64) string { return fmt.Sprintf("%.2f%%", f) },
-	"long":    func(s string) bool { return len(s) > 2000 || strings.Count(s, "\n") > 15 },
+	"snippet":  snippetHTML,
+	"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+	"dur":      fmtDur,
+	"short":    func(id string) string { return id[:min(len(id), 12)] },
+	"pct":      func(f float64) string { return fmt.Sprintf("%.2f%%", f) },
+	"long":     func(s string) bool { return len(s) > 2000 || strings.Count(s, "\n") > 15 },
+	"markdown": markdownHTML,
+}
+
+// md renders Markdown as GitHub does (tables, strikethrough, autolinks), in
+// goldmark's safe mode (no dangerous links), with raw HTML shown as text
+// rather than left out: a transcript cannot put markup or script into the
+// page, and a conversation about HTML keeps its tags.
+var md = goldmark.New(goldmark.WithExtensions(extension.GFM),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(rawHTMLAsText{}, 100))))
+
+// rawHTMLAsText renders raw HTML (inline and blocks) escaped, as text.
+type rawHTMLAsText struct{}
+
+func (rawHTMLAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := 0; i < segs.Len(); i++ {
+				seg := segs.At(i)
+				template.HTMLEscape(w, seg.Value(src))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		w.WriteString("<pre>")
+		lines := n.Lines()
+		for i := 0; i < lines.Len(); i++ {
+			seg := lines.At(i)
+			template.HTMLEscape(w, seg.Value(src))
+		}
+		if b := n.(*ast.HTMLBlock); b.HasClosure() {
+			template.HTMLEscape(w, b.ClosureLine.Value(src))
+		}
+		w.WriteString("</pre>\n")
+		return ast.WalkSkipChildren, nil
+	})
+}
+
+// markdownHTML is a prompt's or an answer's Markdown as HTML; text that
+// fails to render is shown as it is, escaped.
+func markdownHTML(s string) template.HTML {
+	var b bytes.Buffer
+	if err := md.Convert([]byte(s), &b); err != nil {
+		return template.HTML(template.HTMLEscapeString(s))
+	}
+	return template.HTML(b.String()) // #nosec: goldmark's safe mode escapes the text and omits raw HTML
 }
 
 // pages serves the list and transcript pages.

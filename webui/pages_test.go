@@ -200,3 +200,19 @@ func TestSnippetHTML(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkdownHTML: answers render as Markdown; raw HTML stays visible as
+// text and never becomes markup; dangerous links are not made.
+func TestMarkdownHTML(t *testing.T) {
+	got := string(markdownHTML("**bold** and `code`\n\nand the <script>alert(1)</script> tag\n\n<div onclick=x>block</div>\n\n[x](javascript:alert(1))\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"))
+	for _, w := range []string{"<strong>bold</strong>", "<code>code</code>", "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;div onclick=x&gt;block&lt;/div&gt;", "<table>", "<td>1</td>"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("lacks %q:\n%s", w, got)
+		}
+	}
+	for _, bad := range []string{"<script", "<div onclick", "javascript:"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("holds %q:\n%s", bad, got)
+		}
+	}
+}
