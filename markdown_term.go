@@ -108,8 +108,7 @@ func (r *mdTerm) list(l *ast.List, indent string) {
 			mark = itoa(num) + ". "
 			num++
 		}
-		var sub mdTerm
-		sub = mdTerm{src: r.src, width: r.width - utf8.RuneCountInString(mark), colour: r.colour}
+		sub := mdTerm{src: r.src, width: r.width - utf8.RuneCountInString(mark), colour: r.colour}
 		sub.blocks(item, "")
 		body := strings.TrimRight(sub.out.String(), "\n")
 		pad := strings.Repeat(" ", utf8.RuneCountInString(mark))
