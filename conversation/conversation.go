@@ -117,13 +117,16 @@ func (c *Conversation) SetSystem(ctx context.Context, system string) error {
 // itself is not changed. The Result is valid whatever the error.
 func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string) (*bridge.Result, error) {
 	user := glm.Message{Role: glm.RoleUser, Content: prompt}
+	sent := user
 	if n := len(c.msgs); n > 0 && c.msgs[n-1].Role == glm.RoleUser {
 		// The last prompt got no answer (the turn failed): ask both at once
-		// rather than send two user turns in a row, which GLM refuses.
-		user.Content = c.msgs[n-1].Content + "\n\n" + prompt
+		// rather than send two user turns in a row, which GLM refuses. The
+		// transcript keeps the two prompts as they were put (WireMessages
+		// joins them the same way).
+		sent.Content = joinText(c.msgs[n-1].Content, prompt)
 		c.msgs = c.msgs[:n-1]
 	}
-	c.msgs = append(c.msgs, user)
+	c.msgs = append(c.msgs, sent)
 	c.turns++
 	if err := c.record(ctx, user); err != nil {
 		return &bridge.Result{Messages: c.Messages()}, err
