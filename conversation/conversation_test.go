@@ -30,7 +30,7 @@ func (f *fakeModel) Complete(_ context.Context, req glm.Request, _ func(glm.Even
 }
 
 func (f *fakeModel) Encode(req glm.Request) ([]byte, error) { return []byte(`{}`), nil }
-func (f *fakeModel) Profile() glm.Profile                     { return glm.Profile{Name: "fake"} }
+func (f *fakeModel) Profile() glm.Profile                   { return glm.Profile{Name: "fake"} }
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
