@@ -1,20 +1,19 @@
 package files
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/internal/memprobe"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,47 +21,16 @@ import (
 // call takes (peak RSS above the idle process) and its time, and fails past
 // 256 MB or past the call's deadline plus one second.
 
-const memLimit = 256 << 20
-
-// procStatus returns a field of /proc/self/status in bytes.
-func procStatus(t *testing.T, field string) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skip("no /proc/self/status:", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Skipf("no %s in /proc/self/status", field)
-	return 0
-}
+const memLimit = memprobe.MaxCallRise
 
 // peakAbove runs fn and returns the peak RSS it reached above the RSS before
-// it (the peak is reset through /proc/self/clear_refs).
+// it (see internal/memprobe). Under the race detector, which multiplies
+// memory, the figure is logged and 0 returned.
 func peakAbove(t *testing.T, fn func()) int64 {
 	t.Helper()
+	peak, _ := memprobe.Measure(t, fn)
 	if raceEnabled {
-		defer t.Log("peak RSS not held to the limit: the race detector multiplies memory")
-	}
-	runtime.GC()
-	debug.FreeOSMemory()
-	idle := procStatus(t, "VmRSS")
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Skip("cannot reset the peak RSS:", err)
-	}
-	fn()
-	peak := procStatus(t, "VmHWM") - idle
-	if raceEnabled {
-		t.Logf("peak %d MB above idle", peak>>20)
+		t.Logf("peak %d MB above idle; not held to the limit: the race detector multiplies memory", peak>>20)
 		return 0
 	}
 	return peak
