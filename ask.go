@@ -174,7 +174,7 @@ func (a *app) openStore(ctx context.Context, cfg *askConfig) (*store.Store, erro
 // (title, parent); provider, model, parameters and tools are filled in here.
 func (a *app) startConversation(ctx context.Context, cfg *askConfig, m *modelSetup, st *store.Store, meta store.TranscriptMeta) (*conversation.Conversation, error) {
 	prof := m.client.Profile()
-	meta.Provider, meta.BaseURL, meta.Model = prof.Name, prof.BaseURL, m.client.Model()
+	meta.Provider, meta.BaseURL, meta.Model = prof.Name, prof.BaseURL, m.tmpl.Model
 	if cfg.BaseURL != "" {
 		meta.BaseURL = cfg.BaseURL
 	}

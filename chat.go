@@ -72,7 +72,7 @@ func (a *app) chat(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "glm-mcp chat: saving the transcript's status: %v\n", err)
 	}
 	if id := s.conv.ID(); id != "" && s.io.Interactive() {
-		fmt.Fprintf(a.stderr, "transcript %s · %s\n", id, usageLine(s.conv.Usage(), s.cfg.Model, s.m.client.Model()))
+		fmt.Fprintf(a.stderr, "transcript %s · %s\n", id, usageLine(s.conv.Usage(), s.m.tmpl.Model))
 	}
 	return loopErr
 }
@@ -90,6 +90,8 @@ func (s *chatSession) loop(ctx context.Context) error {
 			return nil
 		case errors.Is(err, term.ErrInterrupt):
 			continue
+		case ctx.Err() != nil: // SIGTERM (or a signal without a terminal)
+			return &exitCodeError{code: exitInterrupted, err: errShown}
 		case err != nil:
 			return err
 		}
@@ -113,7 +115,7 @@ func (s *chatSession) loop(ctx context.Context) error {
 			}
 		}
 		if ctx.Err() != nil {
-			return nil
+			return &exitCodeError{code: exitInterrupted, err: errShown}
 		}
 	}
 	return nil
@@ -140,7 +142,9 @@ func (s *chatSession) turn(ctx context.Context, prompt string) error {
 		if merr := s.conv.MarkCancelled(ctx); merr != nil {
 			s.rend.note("glm-mcp chat: " + merr.Error())
 		}
-		s.rend.note("⏹ turn cancelled; the conversation goes on")
+		if ctx.Err() == nil {
+			s.rend.note("⏹ turn cancelled; the conversation goes on")
+		}
 	} else if err != nil {
 		s.rend.note("glm-mcp chat: " + conversation.ErrorText(err))
 	}
@@ -152,10 +156,10 @@ func (s *chatSession) turn(ctx context.Context, prompt string) error {
 // model's window is, cost and time.
 func (s *chatSession) footer(status string, u glm.Usage, d time.Duration) string {
 	parts := []string{status, fmt.Sprintf("%d tokens (%d in, %d out)", u.TotalTokens, u.PromptTokens, u.CompletionTokens)}
-	if w := contextLine(s.conv.LastPromptTokens(), s.m.client.Model(), s.cfg); w != "" {
+	if w := contextLine(s.conv.LastPromptTokens(), s.m.tmpl.Model, s.cfg); w != "" {
 		parts = append(parts, w)
 	}
-	if c := costLine(u, s.m.client.Model()); c != "" {
+	if c := costLine(u, s.m.tmpl.Model); c != "" {
 		parts = append(parts, c)
 	}
 	parts = append(parts, fmtDur(d))

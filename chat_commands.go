@@ -146,8 +146,8 @@ func (s *chatSession) cmdResume(ctx context.Context, arg string) (bool, error) {
 
 func (s *chatSession) cmdUsage(context.Context, string) (bool, error) {
 	u := s.conv.Usage()
-	s.say("%d turns · %d steps · %s", s.conv.Turns(), s.conv.Steps(), usageLine(u, s.cfg.Model, s.m.client.Model()))
-	if w := contextLine(s.conv.LastPromptTokens(), s.m.client.Model(), s.cfg); w != "" {
+	s.say("%d turns · %d steps · %s", s.conv.Turns(), s.conv.Steps(), usageLine(u, s.m.tmpl.Model))
+	if w := contextLine(s.conv.LastPromptTokens(), s.m.tmpl.Model, s.cfg); w != "" {
 		s.say("%s", w)
 	}
 	return false, nil

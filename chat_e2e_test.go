@@ -235,3 +235,23 @@ func TestChat_ContinueAcross(t *testing.T) {
 		t.Errorf("the last request should carry both earlier runs: %v", got)
 	}
 }
+
+// TestAsk_CtrlCAtTheApprovalQuestion: the terminal is raw while a question
+// waits, so Ctrl-C comes as a key: it still cancels the run (exit 130) and no
+// further request is made.
+func TestAsk_CtrlCAtTheApprovalQuestion(t *testing.T) {
+	db := makeDB(t)
+	fake := glmtest.New(t,
+		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "w", Name: "sqlite_execute", Arguments: `{"sql":"DELETE FROM items WHERE id = 1"}`}}},
+		glmtest.Turn{Content: "the model went on"},
+	)
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	s := startTmux(t, env, 120, 30, binPath, "ask", "--base-url", fake.URL, "--toolkits", "sqlite", "--sqlite", db, "--sqlite-write", "delete item 1")
+	s.waitFor("Allow sqlite_execute", 1)
+	s.send("C-c")
+	scr := s.waitFor("[exit 130]", 1)
+	if fake.Count() != 1 || strings.Contains(scr, "the model went on") {
+		t.Errorf("Ctrl-C at the question should end the run: %d requests\n%s", fake.Count(), scr)
+	}
+}

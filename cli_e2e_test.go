@@ -99,7 +99,7 @@ func TestReplay_LiveShowsPromptsAndCountsSteps(t *testing.T) {
 	fake.Push(glmtest.Turn{Content: "again one"},
 		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "c2", Name: "find_files", Arguments: `{"pattern":"*.md"}`}}},
 		glmtest.Turn{Content: "again two"})
-	res := runBin(t, env, "", "replay", "last", "--live")
+	res := runBin(t, env, "", "replay", "last", "--live", "--base-url", fake.URL)
 	if res.code != 0 {
 		t.Fatalf("replay --live: exit %d: %s", res.code, res.stderr)
 	}
@@ -250,5 +250,25 @@ func TestServe_HintOnATerminal(t *testing.T) {
 	res = runBin(t, nil, "", "serve", "--toolkits", "files", "--log-level", "warn")
 	if res.code != 0 || strings.Contains(res.stderr, "speaking MCP") {
 		t.Errorf("without a terminal: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestReplay_LiveDoesNotFollowARecordedEndpoint: a transcript (an export file
+// kept in a repository, say) cannot send the API key to the endpoint it
+// names: without the user's --base-url or a yes on a terminal, replay --live
+// does not use it, and no request reaches it.
+func TestReplay_LiveDoesNotFollowARecordedEndpoint(t *testing.T) {
+	fake := glmtest.New(t, glmtest.Turn{Content: "recorded"})
+	env, _ := askEnv(t)
+	env = append(env, "OPENAI_API_KEY="+testKey)
+	if res := runBin(t, env, "", "ask", "--provider", "openai-compatible", "--base-url", fake.URL, "--toolkits", "files", "hi"); res.code != 0 {
+		t.Fatalf("ask: %s", res.stderr)
+	}
+	res := runBin(t, env, "", "replay", "last", "--live")
+	if fake.Count() != 1 {
+		t.Errorf("the live replay sent %d requests to the recorded endpoint", fake.Count()-1)
+	}
+	if res.code == 0 || !strings.Contains(res.stderr, "not using the endpoint recorded") {
+		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
 	}
 }

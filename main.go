@@ -92,6 +92,20 @@ func (a *app) onInterrupt(fn func(os.Signal)) (stop func()) {
 	}
 }
 
+// interrupt acts as Ctrl-C does when it arrives as a key at a question
+// rather than as a signal: the handler of the moment (a chat turn) gets it,
+// else the command's context is cancelled.
+func (a *app) interrupt() {
+	a.mu.Lock()
+	handler := a.onSignal
+	a.mu.Unlock()
+	if handler != nil {
+		handler(os.Interrupt)
+		return
+	}
+	a.terminate()
+}
+
 // terminate cancels the command's context (the process is asked to stop).
 func (a *app) terminate() {
 	if a.cancel != nil {

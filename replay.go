@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/glm-mcp/glm-mcp/config"
 	"github.com/glm-mcp/glm-mcp/store"
 )
 
@@ -66,11 +67,13 @@ var samplingFlagNames = flagNames(func(fs *flag.FlagSet) { (&askConfig{}).regist
 
 func (a *app) parseReplay(args []string) (*replayConfig, error) {
 	cfg := &replayConfig{}
-	rest, fs, err := a.parseLoop(&cfg.askConfig, "replay", replaySynopsis, args, func(fs *flag.FlagSet) {
+	rest, _, err := a.parseLoop(&cfg.askConfig, "replay", replaySynopsis, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&cfg.Live, "live", false, "ask the model again and store the run as a new transcript")
 		fs.BoolVar(&cfg.All, "all", false, "replay every transcript in the store (replays of replays left out)")
 		fs.StringVar(&cfg.JUnit, "junit", "", "write a JUnit XML report to FILE (one test case per transcript)")
 		fs.Var(&cfg.Cassettes, "cassette", "play this external server's recorded results instead of calling it (repeatable)")
+		fs.StringVar(&cfg.System, "system", "", "with --live: the system prompt (default: the recorded one)")
+		fs.BoolVar(&cfg.NoStore, "no-store", false, "with --live: keep no transcript of the new run")
 	})
 	if err != nil {
 		return nil, err
@@ -84,8 +87,14 @@ func (a *app) parseReplay(args []string) (*replayConfig, error) {
 		return nil, usageError("--junit and --cassette are for offline replay, not --live")
 	}
 	cfg.Refs = rest
+	// What the command line gave (not the configuration file's values, which
+	// must not replace a transcript's recorded tools and parameters).
 	cfg.set = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
+	for name, o := range cfg.fileConfig.origins {
+		if o.Source == config.FromFlag {
+			cfg.set[name] = true
+		}
+	}
 	return cfg, nil
 }
 

@@ -55,7 +55,7 @@ func TestReplay_SameChangedLive(t *testing.T) {
 		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "c9", Name: "read_file", Arguments: `{"path":"docs/todo.md"}`}}},
 		glmtest.Turn{Content: "now the todo is to ship the store"},
 	)
-	res = runBin(t, env, "", "replay", orig.ID, "--live")
+	res = runBin(t, env, "", "replay", orig.ID, "--live", "--base-url", fake.URL)
 	if res.code != 0 || !strings.Contains(res.stdout, "ship the store") {
 		t.Fatalf("replay --live: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}

@@ -90,7 +90,7 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 	// provider gets its own, or the key would go to the wrong host.
 	if cfg.Provider == t.Provider {
 		if !cfg.set["base-url"] && t.BaseURL != "" {
-			cfg.BaseURL = t.BaseURL
+			cfg.BaseURL = a.recordedEndpoint(ctx, cfg, t)
 		}
 		if !cfg.set["model"] && t.Model != "" {
 			cfg.Model = t.Model
@@ -148,4 +148,20 @@ func (a *app) replayLive(ctx context.Context, cfg *replayConfig, st *store.Store
 	}
 	sum.Status, sum.Usage, sum.Elapsed, sum.NewID = conversation.Status(runErr), conv.Usage(), time.Since(start), conv.ID()
 	return sum, a.finishRun(ctx, &cfg.askConfig, m.client.Model(), conv, runErr, start)
+}
+
+// recordedEndpoint is the base URL a live replay sends to: the recorded one
+// only when it is the provider's own, or the user confirms it on a terminal.
+// The API key goes where the base URL points, and a transcript (an export
+// file in a repository, say) must not be able to send it elsewhere.
+func (a *app) recordedEndpoint(ctx context.Context, cfg *replayConfig, t *store.Transcript) string {
+	profile, err := glm.LookupProfile(cfg.Provider)
+	if err != nil || strings.TrimRight(t.BaseURL, "/") == strings.TrimRight(profile.BaseURL, "/") {
+		return ""
+	}
+	if a.confirm(ctx, fmt.Sprintf("Send the API key to %s, the endpoint recorded with %s?", t.BaseURL, t.ID)) {
+		return t.BaseURL
+	}
+	fmt.Fprintf(a.stderr, "glm-mcp replay: not using the endpoint recorded with %s (%s); pass --base-url %s to use it\n", t.ID, t.BaseURL, t.BaseURL)
+	return ""
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
@@ -18,7 +20,21 @@ const (
 	callChanged  = "changed"
 	callFailed   = "failed"
 	callCassette = "cassette" // played from the recording, not called
+	callSkipped  = "skipped"  // not run when recorded (refused or declined), so not run now
 )
+
+// listTimes are list_directory's modification times: they differ in every
+// checkout, so they are not compared.
+var listTimes = regexp.MustCompile(` \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?`)
+
+// volatileText leaves out of a text result what differs from run to run by
+// nature (timings are never in a text block; file times are).
+func volatileText(tool, s string) string {
+	if tool == "list_directory" || strings.HasSuffix(tool, "__list_directory") {
+		return listTimes.ReplaceAllString(s, "")
+	}
+	return s
+}
 
 // callReport is one recorded tool call run again.
 type callReport struct {
@@ -47,7 +63,7 @@ type transcriptReport struct {
 func (r *transcriptReport) add(c callReport) {
 	r.Calls = append(r.Calls, c)
 	switch c.Outcome {
-	case callSame, callCassette:
+	case callSame, callCassette, callSkipped:
 		r.Same++
 	case callChanged:
 		r.Changed++
@@ -145,9 +161,14 @@ func (a *app) replayCall(ctx context.Context, t *store.Transcript, runner *bridg
 	case hasExec && slices.Contains(cassettes, exec.Server):
 		c.Outcome = callCassette
 		return c
+	case hasExec && exec.IsError && strings.HasPrefix(want, "not run:"):
+		// Refused or declined when recorded: replay must not run what the
+		// user did not let run then.
+		c.Outcome = callSkipped
+		return c
 	}
 	got, isErr := runner.Execute(ctx, call)
-	changes := compareResults(want, got)
+	changes := compareResults(volatileText(c.Tool, want), volatileText(c.Tool, got))
 	switch {
 	case len(changes) == 0:
 		c.Outcome = callSame

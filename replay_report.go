@@ -132,8 +132,8 @@ type junitFailure struct {
 }
 
 // junitReport builds the report: one test case per transcript, one failure
-// per changed or failed call (with its diff), one error per transcript whose
-// tools could not be set up.
+// element per changed or failed call (with its diff), an error for a
+// transcript whose tools could not be set up; the counts are of test cases.
 func junitReport(reports []*transcriptReport, elapsed time.Duration) junitSuites {
 	suite := junitSuite{Name: "glm-mcp replay", Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05"), Time: seconds(elapsed)}
 	for _, r := range reports {
@@ -156,9 +156,14 @@ func junitReport(reports []*transcriptReport, elapsed time.Duration) junitSuites
 				Message: fmt.Sprintf("%s %s %s", c.ID, c.Tool, c.Outcome), Type: c.Outcome, Body: b.String(),
 			})
 		}
+		// Counted by test case, as JUnit counts them (a case with several
+		// failed calls is one failed test); each call keeps its own element.
 		suite.Tests++
-		suite.Failures += len(tc.Failures)
-		suite.Errors += len(tc.Errors)
+		if len(tc.Errors) > 0 {
+			suite.Errors++
+		} else if len(tc.Failures) > 0 {
+			suite.Failures++
+		}
 		suite.Cases = append(suite.Cases, tc)
 	}
 	return junitSuites{Name: "glm-mcp replay", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Time: suite.Time, Suites: []junitSuite{suite}}

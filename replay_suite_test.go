@@ -115,7 +115,8 @@ type junitDoc struct {
 
 // checkJUnit parses a JUnit file and checks that its counts add up, as the
 // JUnit schema CI systems use has them: testsuites > testsuite > testcase >
-// failure, each count the sum of what it holds.
+// failure, the counts being of test cases (failed, errored) and each level
+// the sum of the one below.
 func checkJUnit(t *testing.T, path string) junitDoc {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -141,8 +142,12 @@ func checkJUnit(t *testing.T, path string) junitDoc {
 					t.Errorf("failure without message, type or diff: %+v", fl)
 				}
 			}
-			f += len(c.Failures)
-			e += len(c.Errors)
+			switch {
+			case len(c.Errors) > 0:
+				e++
+			case len(c.Failures) > 0:
+				f++
+			}
 		}
 		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e {
 			t.Errorf("testsuite counts %d/%d/%d, but it holds %d cases, %d failures, %d errors", s.Tests, s.Failures, s.Errors, len(s.Cases), f, e)
@@ -251,7 +256,7 @@ func TestReplay_CassetteAndTwoModels(t *testing.T) {
 	}
 
 	fake.Push(glmtest.Turn{Content: "first model's answer"}, glmtest.Turn{Content: "second model's answer"})
-	res = runBin(t, env, "", "replay", orig.ID, "--live", "--model", "glm-4.7", "--model", "glm-4.6", "--toolkits", "files", "--root", root)
+	res = runBin(t, env, "", "replay", orig.ID, "--live", "--base-url", fake.URL, "--model", "glm-4.7", "--model", "glm-4.6", "--toolkits", "files", "--root", root)
 	if res.code != 0 {
 		t.Fatalf("live with two models: exit %d: %s", res.code, res.stderr)
 	}
@@ -277,5 +282,25 @@ func TestReplay_CassetteAndTwoModels(t *testing.T) {
 	}
 	if linked != 2 {
 		t.Errorf("want two transcripts linked to the original, got %d", linked)
+	}
+}
+
+// TestReplay_ConfigFileDoesNotReplaceRecordedTools: the configuration file's
+// everyday root is not a flag given for this replay: the recorded tools
+// still run, and say so.
+func TestReplay_ConfigFileDoesNotReplaceRecordedTools(t *testing.T) {
+	root, other := t.TempDir(), t.TempDir()
+	writeFiles(t, root, map[string]string{"a.md": "alpha\n"})
+	writeFiles(t, other, map[string]string{"a.md": "something else\n"})
+	fake := glmtest.New(t, glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "r", Name: "read_file", Arguments: `{"path":"a.md"}`}}}, glmtest.Turn{Content: "ok"})
+	env, _ := askEnv(t)
+	if res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--root", root, "--toolkits", "files", "read a"); res.code != 0 {
+		t.Fatal(res.stderr)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "config.toml")
+	writeFiles(t, filepath.Dir(cfgPath), map[string]string{"config.toml": "root = [\"" + other + "\"]\ntoolkits = \"files\"\n"})
+	res := runBin(t, env, "", "replay", "last", "--config", cfgPath)
+	if res.code != 0 || !strings.Contains(res.stdout, "same     r read_file") || !strings.Contains(res.stderr, "using the tools recorded") {
+		t.Errorf("the recorded root should be used: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -63,6 +64,12 @@ func (a *app) approver(cfg *askConfig) bridge.Approver {
 		// The whole arguments: what would run must not hide behind a cut.
 		q := fmt.Sprintf("Allow %s (from %s; it is not read-only) with these arguments?\n%s\n", t.Name, t.Server.Name, args)
 		ok, err := tio.Confirm(ctx, q)
+		if errors.Is(err, term.ErrInterrupt) {
+			// Ctrl-C at the question (the terminal is raw, so it came as a
+			// key, not a signal): it means what Ctrl-C means elsewhere.
+			a.interrupt()
+			return false, "not run: the user pressed Ctrl-C at the approval question"
+		}
 		switch {
 		case ctx.Err() != nil:
 			return false, "not run: the run was cancelled while waiting for the user's approval"

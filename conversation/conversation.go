@@ -230,7 +230,7 @@ func Status(err error) string {
 // transcript: a cancel says so in words, not as a broken stream.
 func ErrorText(err error) string {
 	if errors.Is(err, context.Canceled) {
-		return "cancelled by the user (Ctrl-C); the transcript keeps what happened until then"
+		return "cancelled by the user (Ctrl-C or a stop signal); the transcript keeps what happened until then"
 	}
 	return err.Error()
 }

@@ -17,6 +17,7 @@ import (
 //   - a tool call that never got a result is dropped from its assistant
 //     message (an assistant message left with neither text nor calls goes);
 //   - a tool result whose call is not in the assistant message before it goes;
+//   - the newest system prompt stands first (chat's /system replaces it);
 //   - two user messages in a row (a prompt that got no answer, then the
 //     next) are joined into one, and so are two answers in a row (a
 //     cancelled partial answer and the note that says so).
@@ -57,6 +58,15 @@ func WireMessages(t *store.Transcript) ([]glm.Message, error) {
 				continue
 			}
 			delete(open, m.ToolCallID) // one result per call
+		case glm.RoleSystem:
+			// One system prompt, first: a later one (chat's /system)
+			// replaces the earlier.
+			if len(out) > 0 && out[0].Role == glm.RoleSystem {
+				out[0] = gm
+			} else {
+				out = append([]glm.Message{gm}, out...)
+			}
+			continue
 		case glm.RoleUser:
 			open = nil
 			if n := len(out); n > 0 && out[n-1].Role == glm.RoleUser {

@@ -97,6 +97,22 @@ func TestWireMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "a later system prompt replaces the first, and stands first",
+			msgs: []store.Message{
+				{Role: "system", Content: "old"},
+				{Role: "user", Content: "q"},
+				{Role: "assistant", Content: "a"},
+				{Role: "system", Content: "new"},
+				{Role: "user", Content: "q2"},
+			},
+			roles: "suau",
+			check: func(t *testing.T, got []glm.Message) {
+				if got[0].Content != "new" {
+					t.Errorf("system prompt %q, want the newest", got[0].Content)
+				}
+			},
+		},
+		{
 			name: "reasoning is kept for the echo",
 			msgs: []store.Message{
 				{Role: "user", Content: "q"},
