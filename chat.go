@@ -68,13 +68,28 @@ func (a *app) chat(ctx context.Context, args []string) error {
 			m.client.Model(), m.client.Profile().Name, len(m.sess.Catalog.Names()))
 	}
 	loopErr := s.loop(ctx)
-	if err := s.conv.Finish(ctx, nil); err != nil {
+	kept, err := s.close(ctx)
+	if err != nil {
 		fmt.Fprintf(a.stderr, "glm-mcp chat: saving the transcript's status: %v\n", err)
 	}
-	if id := s.conv.ID(); id != "" && s.io.Interactive() {
-		fmt.Fprintf(a.stderr, "transcript %s · %s\n", id, usageLine(s.conv.Usage(), s.m.tmpl.Model))
+	if kept && s.io.Interactive() {
+		fmt.Fprintf(a.stderr, "transcript %s · %s\n", s.conv.ID(), usageLine(s.conv.Usage(), s.m.tmpl.Model))
 	}
 	return loopErr
+}
+
+// close ends the conversation of the moment: it records its status, or
+// removes its transcript when no prompt was put (leaving at once, or /clear
+// twice, keeps nothing). It reports whether a transcript was kept.
+func (s *chatSession) close(ctx context.Context) (bool, error) {
+	if s.conv.ID() == "" {
+		return false, nil
+	}
+	if s.conv.Turns() == 0 {
+		_, err := s.st.Delete(context.WithoutCancel(ctx), s.conv.ID())
+		return false, err
+	}
+	return true, s.conv.Finish(ctx, nil)
 }
 
 // maxChatTurns bounds a session (a script of turns included).

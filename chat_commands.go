@@ -109,7 +109,7 @@ func (s *chatSession) cmdSystem(ctx context.Context, arg string) (bool, error) {
 
 // restart finishes the conversation of the moment and starts another.
 func (s *chatSession) restart(ctx context.Context, cont string) error {
-	if err := s.conv.Finish(ctx, nil); err != nil {
+	if _, err := s.close(ctx); err != nil {
 		return err
 	}
 	cfg := *s.cfg

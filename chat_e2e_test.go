@@ -255,3 +255,17 @@ func TestAsk_CtrlCAtTheApprovalQuestion(t *testing.T) {
 		t.Errorf("Ctrl-C at the question should end the run: %d requests\n%s", fake.Count(), scr)
 	}
 }
+
+// TestChat_NoTurnKeepsNothing: leaving before any prompt leaves no empty
+// transcript behind.
+func TestChat_NoTurnKeepsNothing(t *testing.T) {
+	fake := glmtest.New(t)
+	env, db := askEnv(t)
+	if res := runBin(t, env, "/help\n", "chat", "--base-url", fake.URL, "--toolkits", "files"); res.code != 0 || !strings.Contains(res.stdout, "/compact") {
+		t.Fatalf("exit %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	st := openStore(t, db)
+	if list, err := st.List(t.Context(), 0); err != nil || len(list) != 0 {
+		t.Errorf("want no transcript, got %d (%v)", len(list), err)
+	}
+}
