@@ -24,20 +24,28 @@ const (
 // only the first three migrations; otherwise it checks the committed
 // fixture is still at version 3.
 func TestWriteSchemaV3Fixture(t *testing.T) {
+	oldSchemaFixture(t, v3Fixture, 3, *updateV3, v3Rows)
+}
+
+// oldSchemaFixture keeps a database as an older release wrote it: with
+// write set it creates path with the first version migrations and rows;
+// otherwise it checks that the committed file is still at that version.
+func oldSchemaFixture(t *testing.T, path string, version int, write bool, rows []string) {
+	t.Helper()
 	ctx := context.Background()
-	if !*updateV3 {
-		db, err := sql.Open("sqlite3", "file:"+v3Fixture+"?mode=ro&immutable=1")
+	if !write {
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&immutable=1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if v, err := inspect(ctx, db); err != nil || v != 3 {
-			t.Fatalf("fixture version %d, %v; want 3", v, err)
+		if v, err := inspect(ctx, db); err != nil || v != version {
+			t.Fatalf("fixture %s at version %d, %v; want %d", path, v, err, version)
 		}
 		return
 	}
-	os.Remove(v3Fixture)
-	db, err := sql.Open("sqlite3", v3Fixture+"?_txlock=immediate&_foreign_keys=on")
+	os.Remove(path)
+	db, err := sql.Open("sqlite3", path+"?_txlock=immediate&_foreign_keys=on")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +59,12 @@ func TestWriteSchemaV3Fixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	for _, m := range ms[:3] {
+	for _, m := range ms[:version] {
 		if err := apply(ctx, tx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, q := range v3Rows {
+	for _, q := range rows {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -23,62 +23,29 @@ const v1Fixture = "testdata/schema-v1.db"
 // TestWriteSchemaV1Fixture rewrites the fixture with -update; otherwise it
 // checks the committed fixture is still at version 1.
 func TestWriteSchemaV1Fixture(t *testing.T) {
-	ctx := context.Background()
-	if !*update {
-		db, err := sql.Open("sqlite3", "file:"+v1Fixture+"?mode=ro")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if v, err := inspect(ctx, db); err != nil || v != 1 {
-			t.Fatalf("fixture version %d, %v; want 1", v, err)
-		}
-		return
-	}
-	os.Remove(v1Fixture)
-	db, err := sql.Open("sqlite3", v1Fixture+"?_txlock=immediate&_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := apply(ctx, tx, ms[0]); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`INSERT INTO transcripts (id, title, created_ms, updated_ms, status, provider, base_url, model, params)
+	oldSchemaFixture(t, v1Fixture, 1, *update, v1Rows)
+}
+
+// v1Rows: a finished run with a tool call, and a run that never ended.
+var v1Rows = []string{
+	`INSERT INTO transcripts (id, title, created_ms, updated_ms, status, provider, base_url, model, params)
 		 VALUES ('01jmv1done0000000000000000', 'list the files', 1740000000000, 1740000005000, 'done',
 		         'zai', 'https://api.z.ai/api/paas/v4', 'glm-4.7', '{"temperature":0.5}'),
 		        ('01jmv1run00000000000000000', 'a run that never ended', 1740000100000, 1740000100000, 'running',
 		         'zai', 'https://api.z.ai/api/paas/v4', 'glm-4.7', NULL)`,
-		`INSERT INTO messages (transcript_id, seq, role, content, reasoning, tool_calls, tool_call_id, created_ms) VALUES
+	`INSERT INTO messages (transcript_id, seq, role, content, reasoning, tool_calls, tool_call_id, created_ms) VALUES
 		 ('01jmv1done0000000000000000', 1, 'user', 'list the files', '', NULL, '', 1740000000000),
 		 ('01jmv1done0000000000000000', 2, 'assistant', '', 'use list_directory',
 		  '[{"id":"call_1","type":"function","function":{"name":"list_directory","arguments":"{}"}}]', '', 1740000001000),
 		 ('01jmv1done0000000000000000', 3, 'tool', '["a.txt"]', '', NULL, 'call_1', 1740000002000),
 		 ('01jmv1done0000000000000000', 4, 'assistant', 'There is a.txt.', '', NULL, '', 1740000005000),
 		 ('01jmv1run00000000000000000', 1, 'user', 'a run that never ended', '', NULL, '', 1740000100000)`,
-		`INSERT INTO tool_executions (transcript_id, step, call_id, tool, server, arguments, result, is_error, started_ms, duration_us)
+	`INSERT INTO tool_executions (transcript_id, step, call_id, tool, server, arguments, result, is_error, started_ms, duration_us)
 		 VALUES ('01jmv1done0000000000000000', 1, 'call_1', 'list_directory', 'glm-mcp', '{}', '["a.txt"]', 0, 1740000001500, 420)`,
-		`INSERT INTO completions (transcript_id, step, started_ms, request_body, response_body, http_status, latency_us,
+	`INSERT INTO completions (transcript_id, step, started_ms, request_body, response_body, http_status, latency_us,
 		 prompt_tokens, completion_tokens, total_tokens) VALUES
 		 ('01jmv1done0000000000000000', 1, 1740000000000, '{"model":"glm-4.7"}', '{"id":"a"}', 200, 900000, 50, 10, 60),
 		 ('01jmv1done0000000000000000', 2, 1740000003000, '{"model":"glm-4.7"}', '{"id":"b"}', 200, 800000, 70, 5, 75)`,
-	} {
-		if _, err := tx.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestOpen_migratesV1(t *testing.T) {
