@@ -1,8 +1,6 @@
 package files
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/internal/toolcheck"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/sys/unix"
 )
@@ -89,22 +88,7 @@ func TestToolkit_TextBlocksGolden(t *testing.T) {
 				t.Fatalf("isError = %v: %s", res.IsError, text)
 			}
 			text = strings.ReplaceAll(text, dir, "$ROOT")
-			golden := filepath.Join("testdata", tc.name+".txt")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to write it)", err)
-			}
-			if text != string(want) {
-				t.Errorf("text block differs from %s:\n--- got\n%s\n--- want\n%s", golden, text, want)
-			}
+			toolcheck.Golden(t, filepath.Join("testdata", tc.name+".txt"), text, *update)
 		})
 	}
 }
@@ -122,17 +106,7 @@ func TestToolkit_TextAndStructuredAgree(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			res, text := call(t, kit, tc.tool, tc.args)
-			raw, err := json.Marshal(res.StructuredContent)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := schemas[tc.tool].Validate(inst); err != nil {
-				t.Errorf("structuredContent does not validate against the output schema: %v\n%s", err, raw)
-			}
+			toolcheck.Validate(t, schemas[tc.tool], res.StructuredContent)
 			switch tc.tool {
 			case "read_file":
 				var want ReadResult
@@ -170,22 +144,7 @@ func outputSchemas(t *testing.T, kit *Toolkit) map[string]*jsonschema.Schema {
 	t.Helper()
 	out := map[string]*jsonschema.Schema{}
 	for _, tl := range kit.Tools() {
-		raw, err := json.Marshal(tl.Def.OutputSchema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := jsonschema.NewCompiler()
-		url := "mem://" + tl.Def.Name
-		if err := c.AddResource(url, doc); err != nil {
-			t.Fatal(err)
-		}
-		if out[tl.Def.Name], err = c.Compile(url); err != nil {
-			t.Fatal(err)
-		}
+		out[tl.Def.Name] = toolcheck.OutputSchema(t, tl.Def)
 	}
 	return out
 }

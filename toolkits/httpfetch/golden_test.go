@@ -1,15 +1,12 @@
 package httpfetch
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/glm-mcp/glm-mcp/internal/toolcheck"
 )
 
 // TestFetchURL_TextGolden pins fetch_url's text block for pages and for an
@@ -69,53 +66,11 @@ func TestFetchURL_TextGolden(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	toolcheck.Golden(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 // validateOutput checks structured content against fetch_url's output schema.
 func validateOutput(t *testing.T, tk *Toolkit, fr FetchResult) {
 	t.Helper()
-	raw, err := json.Marshal(tk.Tools()[0].Def.OutputSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("output.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("output.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(fr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(v); err != nil {
-		t.Errorf("structured content does not validate: %v", err)
-	}
+	toolcheck.Validate(t, toolcheck.OutputSchema(t, tk.Tools()[0].Def), fr)
 }

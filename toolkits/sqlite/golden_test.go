@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/glm-mcp/glm-mcp/internal/toolcheck"
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -21,23 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	toolcheck.Golden(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 // TestToolkit_TextGolden pins the text block of every tool, errors of each
@@ -93,35 +75,13 @@ func TestToolkit_TextGolden(t *testing.T) {
 // output schema with a full JSON Schema validator.
 func validateOutput(t *testing.T, tk *Toolkit, tool string, res *mcp.CallToolResult) {
 	t.Helper()
-	var def mcp.Tool
 	for _, tl := range tk.Tools() {
 		if tl.Def.Name == tool {
-			def = tl.Def
+			toolcheck.Validate(t, toolcheck.OutputSchema(t, tl.Def), json.RawMessage(structuredJSON(t, res)))
+			return
 		}
 	}
-	raw, err := json.Marshal(def.OutputSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("output.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("output.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(structuredJSON(t, res)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(v); err != nil {
-		t.Errorf("structured content does not validate: %v", err)
-	}
+	t.Fatalf("no tool %s", tool)
 }
 
 var summaryLine = regexp.MustCompile(`^\((\d+) rows?(; truncated[^)]*)?\)$`)
