@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
@@ -40,5 +41,33 @@ func TestCompareResults_ListTimes(t *testing.T) {
 	}
 	if ch := compareResults(volatileText("read_file", "at 2024-05-06 07:08"), volatileText("read_file", "at 2026-12-01 05:00")); len(ch) != 1 {
 		t.Errorf("times in other tools' results are data: %v", ch)
+	}
+}
+
+// TestCompareResults_JSON: a JSON result's diff names the fields that
+// changed, by path, leaves out volatile ones, and names a table's cells by
+// row and column.
+func TestCompareResults_JSON(t *testing.T) {
+	tests := []struct {
+		name, want, got string
+		changes         []string
+	}{
+		{"same but for timings", `{"n":1,"elapsed_ms":3.2}`, `{"n":1,"elapsed_ms":9.9}`, nil},
+		{"a nested field", `{"a":{"b":[1,2]},"c":"x"}`, `{"a":{"b":[1,3]},"c":"x"}`, []string{"a.b[1]: 2 → 3"}},
+		{"added and removed", `{"a":1}`, `{"b":2}`, []string{"a: removed (was 1)", "b: added 2"}},
+		{"a table cell", `{"columns":["name","price"],"rows":[["Mouse",19.5],["Monitor",189]],"row_count":2}`,
+			`{"columns":["name","price"],"rows":[["Mouse",19.5],["Monitor",199]],"row_count":2}`, []string{"rows[1].price: 189 → 199"}},
+		{"a row more", `{"columns":["n"],"rows":[[1]]}`, `{"columns":["n"],"rows":[[1],[2]]}`, []string{"rows[1]: added [2]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range compareResults(tt.want, tt.got) {
+				got = append(got, c.String())
+			}
+			if strings.Join(got, "|") != strings.Join(tt.changes, "|") {
+				t.Errorf("changes %q, want %q", got, tt.changes)
+			}
+		})
 	}
 }
