@@ -5,20 +5,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/internal/memprobe"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -228,20 +227,11 @@ func startServeHTTP(t *testing.T, env []string, args ...string) *httpServer {
 	return s
 }
 
-// rssOf returns the resident set size of process pid in bytes.
-func rssOf(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+// rssOf returns the resident set size of process pid in bytes (0 when it
+// cannot be read: it is sampled from a goroutine while the process runs).
+func rssOf(pid int) int64 {
+	n, _ := memprobe.ProcStatus(pid, "VmRSS")
+	return n
 }
 
 // TestServe_HTTPHugeBody is issue 10's attack on the real binary: a 1 GB
@@ -254,14 +244,14 @@ func TestServe_HTTPHugeBody(t *testing.T) {
 	root, _ := filesRoot(t)
 	s := startServeHTTP(t, nil, "--root", root, "--toolkits", "files")
 	pid := s.cmd.Process.Pid
-	idle := rssOf(t, pid)
+	idle := rssOf(pid)
 	var peak atomic.Int64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
 		for {
-			peak.Store(max(peak.Load(), rssOf(t, pid)))
+			peak.Store(max(peak.Load(), rssOf(pid)))
 			select {
 			case <-stop:
 				return

@@ -6,29 +6,22 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glm-mcp/glm-mcp/internal/memprobe"
 )
 
 // peakRSS is a process's high-water resident memory, from /proc.
 func peakRSS(t *testing.T, pid int) int64 {
 	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	n, err := memprobe.ProcStatus(pid, "VmHWM")
 	if err != nil {
-		t.Skipf("no /proc here: %v", err)
+		t.Skipf("cannot read the process's memory (Linux only): %v", err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc status")
-	return 0
+	return n
 }
 
 // TestServe_StdioHostileLineRSS: the real binary, sent a 100 MB line on

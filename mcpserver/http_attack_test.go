@@ -8,14 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/glm-mcp/glm-mcp/internal/memprobe"
 	"github.com/glm-mcp/glm-mcp/mcpserver"
 )
 
@@ -135,21 +134,7 @@ func TestServeHTTP_Timeouts(t *testing.T) {
 }
 
 // rss returns this process's resident set size in bytes.
-func rss(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	t.Skip("no VmRSS")
-	return 0
-}
+func rss(t *testing.T) int64 { return memprobe.Status(t, "VmRSS") }
 
 // peakRSS samples rss until stop is closed and returns the highest value.
 func peakRSS(t *testing.T, stop <-chan struct{}) <-chan int64 {

@@ -6,6 +6,7 @@ package memprobe
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -23,12 +24,16 @@ const (
 	DeadlineSlack = time.Second
 )
 
-// Status reads one "Vm…" figure of /proc/self/status, in bytes.
-func Status(t testing.TB, key string) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
+// ProcStatus reads one "Vm…" figure (VmRSS, VmHWM, …) of process pid's
+// /proc status, in bytes; pid 0 is this process.
+func ProcStatus(pid int, key string) (int64, error) {
+	path := "/proc/self/status"
+	if pid != 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/status"
+	}
+	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("no /proc/self/status (Linux only): %v", err)
+		return 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -36,13 +41,23 @@ func Status(t testing.TB, key string) int64 {
 		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
-				t.Fatal(err)
+				return 0, fmt.Errorf("%s in %s: %w", key, path, err)
 			}
-			return kb << 10
+			return kb << 10, nil
 		}
 	}
-	t.Fatalf("%s not in /proc/self/status", key)
-	return 0
+	return 0, fmt.Errorf("no %s in %s", key, path)
+}
+
+// Status is ProcStatus of this process, skipping the test where there is
+// no /proc (not Linux).
+func Status(t testing.TB, key string) int64 {
+	t.Helper()
+	n, err := ProcStatus(0, key)
+	if err != nil {
+		t.Skipf("cannot read the process's memory (Linux only): %v", err)
+	}
+	return n
 }
 
 // Measure runs fn and returns how far the process's peak RSS rose above its
