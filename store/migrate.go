@@ -81,7 +81,10 @@ func (s *Store) migrate(ctx context.Context, have int) error {
 		return err
 	}
 	var mode string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+	err = retryBusy(ctx, func() error {
+		return s.w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+	})
+	if err != nil {
 		return fmt.Errorf("set WAL mode: %w", err)
 	}
 	if !strings.EqualFold(mode, "wal") {

@@ -260,8 +260,15 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, s.path)
 	}
+	return retryBusy(ctx, func() error { return s.writeOnce(ctx, fn) })
+}
+
+// retryBusy runs op again, after a growing random pause, while SQLite answers
+// busy or locked without having waited (lock upgrades, WAL recovery, a
+// journal-mode change racing another process's first open).
+func retryBusy(ctx context.Context, op func() error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.writeOnce(ctx, fn)
+		err := op()
 		if err == nil || !isBusy(err) || attempt == maxBusyRetries {
 			return err
 		}
