@@ -108,10 +108,11 @@ func seedTranscripts(b testing.TB, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Minute)
+	var ids idGen // ids that carry these past times, whatever the process's generator gave
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for i := range n {
 			at := base.Add(time.Duration(i) * time.Minute)
-			id := newID(at)
+			id := ids.next(at)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, title, created_ms, updated_ms, status,
 				provider, base_url, model) VALUES (?, ?, ?, ?, 'done', 'zai', 'https://api.z.ai/api/paas/v4', 'glm-4.7')`,
 				id, fmt.Sprintf("question number %d about the files in this project", i), at.UnixMilli(), at.UnixMilli()); err != nil {

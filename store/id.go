@@ -21,7 +21,8 @@ const (
 	timeChars = 10
 )
 
-var ids struct {
+// idGen hands out increasing ids; the process has one, ids.
+type idGen struct {
 	sync.Mutex
 	lastMS   int64
 	hi       uint16 // top 16 of the 80 random bits
@@ -29,8 +30,13 @@ var ids struct {
 	hasValue bool
 }
 
-// newID returns a new id for time t.
-func newID(t time.Time) string {
+var ids idGen
+
+// newID returns a new id for time t from the process's generator.
+func newID(t time.Time) string { return ids.next(t) }
+
+// next returns a new id for time t, after every id g gave before.
+func (ids *idGen) next(t time.Time) string {
 	ms := t.UnixMilli()
 	ids.Lock()
 	if ids.hasValue && ms <= ids.lastMS {

@@ -9,6 +9,7 @@ import (
 func TestNewID(t *testing.T) {
 	format := regexp.MustCompile(`^[0-9a-hjkmnp-tv-z]{26}$`)
 	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	var ids idGen // its own generator: the times here would move the process's one to 2030
 	prev := ""
 	seen := map[string]bool{}
 	for i := range 5000 {
@@ -17,7 +18,7 @@ func TestNewID(t *testing.T) {
 		if i == 4000 {
 			now = at
 		}
-		id := newID(now)
+		id := ids.next(now)
 		if !format.MatchString(id) {
 			t.Fatalf("id %q is not 26 lower-case Crockford characters", id)
 		}
@@ -28,7 +29,7 @@ func TestNewID(t *testing.T) {
 	}
 	// The first 10 characters are the time: ids of different moments
 	// sort by time whatever their random part.
-	early, late := newID(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)), newID(time.Date(2030, 1, 1, 0, 0, 1, 0, time.UTC))
+	early, late := ids.next(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)), ids.next(time.Date(2030, 1, 1, 0, 0, 1, 0, time.UTC))
 	if early[:10] >= late[:10] {
 		t.Errorf("%s does not sort before %s", early, late)
 	}

@@ -14,10 +14,11 @@ func seedMessages(b testing.TB, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Minute)
+	var ids idGen // ids that carry these past times, whatever the process's generator gave
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for i := range n {
 			at := base.Add(time.Duration(i) * time.Minute)
-			id := newID(at)
+			id := ids.next(at)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, created_ms, updated_ms, status)
 				VALUES (?, ?, ?, 'done')`, id, at.UnixMilli(), at.UnixMilli()); err != nil {
 				return err
