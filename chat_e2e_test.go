@@ -269,3 +269,35 @@ func TestChat_NoTurnKeepsNothing(t *testing.T) {
 		t.Errorf("want no transcript, got %d (%v)", len(list), err)
 	}
 }
+
+// TestChat_PasteInATerminal: a paste of several lines through tmux (which
+// marks it as a bracketed paste, as terminal emulators do) is one prompt,
+// sent when the user presses Enter, not one turn per line.
+func TestChat_PasteInATerminal(t *testing.T) {
+	fake := glmtest.New(t, glmtest.Turn{Content: "That is a Go program."})
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	s := startTmux(t, env, 100, 30, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files")
+	s.waitFor("› ", 1)
+
+	s.tmux("set-buffer", "-b", "code", "what does this do?\npackage main\n\nfunc main() {}\n")
+	s.tmux("paste-buffer", "-p", "-b", "code", "-t", "0")
+	s.waitFor("func main() {}", 1)
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests before Enter; the paste must wait for it", n)
+	}
+	s.send("Enter")
+	s.waitFor("That is a Go program.", 1)
+	s.waitFor("› ", 2)
+	s.send("C-d")
+	scr := s.waitFor("[exit 0]", 1)
+
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1 (the whole paste as one prompt):\n%s", len(reqs), scr)
+	}
+	msgs := reqs[0].Body.Messages
+	if got, want := msgs[len(msgs)-1].Content, "what does this do?\npackage main\n\nfunc main() {}"; got != want {
+		t.Errorf("the prompt sent was %q, want %q", got, want)
+	}
+}

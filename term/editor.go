@@ -60,24 +60,38 @@ func (g *gate) close() {
 	g.mu.Unlock()
 }
 
-// editorStdin is the line editor's stdin: reads pass the gate, and a
-// cancelled call reads as Ctrl-C, which makes the editor return.
+// editorStdin is the line editor's stdin: reads pass the gate, a cancelled
+// call reads as Ctrl-C, which makes the editor return, and a bracketed paste
+// is rewritten by the paste filter.
 type editorStdin struct {
-	src  *source
-	gate *gate
+	src   *source
+	gate  *gate
+	paste pasteFilter
+	ready []byte // filtered bytes not yet read
 }
 
 func (e *editorStdin) Read(p []byte) (int, error) {
-	done, ok := e.gate.wait()
-	if !ok {
-		return 0, io.EOF
+	for len(e.ready) == 0 {
+		done, ok := e.gate.wait()
+		if !ok {
+			return 0, io.EOF
+		}
+		n, err := e.src.read(done, p)
+		if errors.Is(err, errCancelled) && len(p) > 0 {
+			p[0] = readline.CharInterrupt
+			return 1, nil
+		}
+		e.ready = e.paste.feed(e.ready, p[:n])
+		if err != nil {
+			e.ready = e.paste.flush(e.ready)
+			if len(e.ready) == 0 {
+				return 0, err
+			}
+		}
 	}
-	n, err := e.src.read(done, p)
-	if errors.Is(err, errCancelled) && len(p) > 0 {
-		p[0] = readline.CharInterrupt
-		return 1, nil
-	}
-	return n, err
+	n := copy(p, e.ready)
+	e.ready = e.ready[n:]
+	return n, nil
 }
 
 // Close is called by the editor's Close; the source is closed by IO.Close.
@@ -140,6 +154,10 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 	}
 	defer g.begin(ctx.Done())()
 	defer context.AfterFunc(ctx, t.src.wakeUp)()
+	// Pastes arrive marked while the prompt waits (see pasteFilter), and
+	// only then: a paste during an answer stays the terminal's plain text.
+	io.WriteString(t.promptOut(), pasteOn)
+	defer io.WriteString(t.promptOut(), pasteOff)
 	var parts []string
 	for p := prompt; ; p = "... " {
 		rl.SetPrompt(p)
