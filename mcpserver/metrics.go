@@ -191,7 +191,7 @@ func (m *Metrics) WriteText(w io.Writer) {
 	family(w, "glm_mcp_tool_calls_total", "counter",
 		"Tool calls finished, by tool and outcome (ok, tool_error, error, cancelled).")
 	for i, k := range calls {
-		fmt.Fprintf(w, "glm_mcp_tool_calls_total{tool=%s,outcome=%s} %d\n", label(k[0]), label(k[1]), callCounts[i])
+		fmt.Fprintf(w, "glm_mcp_tool_calls_total{outcome=%s,tool=%s} %d\n", label(k[1]), label(k[0]), callCounts[i])
 	}
 	family(w, "glm_mcp_tool_call_duration_seconds", "histogram",
 		"Time from the start of a tool call to its result, by tool.")
