@@ -19,7 +19,7 @@ import (
 // The multi-process tests run this test binary again as a child, selected
 // by helperEnv, to write to a database the parent then inspects.
 const (
-	helperEnv   = "GLM_MCP_STORE_HELPER" // crash | append
+	helperEnv   = "GLM_MCP_STORE_HELPER" // crash | append | nomem
 	helperDB    = "GLM_MCP_STORE_DB"
 	helperID    = "GLM_MCP_STORE_ID"
 	helperName  = "GLM_MCP_STORE_WRITER"
@@ -39,6 +39,8 @@ func TestHelperProcess(t *testing.T) {
 		err = helperCrash(os.Getenv(helperDB))
 	case "append":
 		err = helperAppend(os.Getenv(helperDB), os.Getenv(helperID), os.Getenv(helperName))
+	case "nomem":
+		err = helperNomem(os.Getenv(helperDB))
 	default:
 		err = fmt.Errorf("unknown helper mode %q", mode)
 	}

@@ -263,13 +263,36 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return retryBusy(ctx, func() error { return s.writeOnce(ctx, fn) })
 }
 
+// nomemWait bounds how long a write waits for SQLite's heap: the heap limit
+// is the process's (SQLite keeps one), shared with the sqlite toolkit in
+// ask and chat, whose statement gives its memory back when it ends, within
+// --sqlite-timeout (5 s by default).
+const nomemWait = 30 * time.Second
+
 // retryBusy runs op again, after a growing random pause, while SQLite answers
 // busy or locked without having waited (lock upgrades, WAL recovery, a
-// journal-mode change racing another process's first open).
+// journal-mode change racing another process's first open), and for up to
+// nomemWait while it answers out of memory: another statement in this
+// process holds the shared heap, and the transcript must not lose the write.
 func retryBusy(ctx context.Context, op func() error) error {
+	var busy int
+	var nomemSince time.Time
 	for attempt := 0; ; attempt++ {
 		err := op()
-		if err == nil || !isBusy(err) || attempt == maxBusyRetries {
+		switch {
+		case err == nil:
+			return nil
+		case isBusy(err):
+			if busy++; busy > maxBusyRetries {
+				return err
+			}
+		case sqliteCode(err) == sqlite3.ErrNomem:
+			if nomemSince.IsZero() {
+				nomemSince = time.Now()
+			} else if time.Since(nomemSince) > nomemWait {
+				return err
+			}
+		default:
 			return err
 		}
 		backoff := time.Duration(1+rand.IntN(4<<min(attempt, 5))) * time.Millisecond

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// In ask and chat the sqlite toolkit and the store share one process, and
+// SQLite's hard heap limit is the process's. A toolkit statement that holds
+// the heap up to the limit must not cost the transcript a write: the write
+// waits for the memory and lands. The limit cannot be raised again once
+// lowered, so this runs in a child process.
+func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"=nomem", helperDB+"="+db)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"heap full", "write waiting", "write landed"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+	s := openAt(t, db)
+	list, err := s.List(context.Background(), 0)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d transcripts, %v; want the one written while the heap was full", len(list), err)
+	}
+	tr, err := s.Get(context.Background(), list[0].ID)
+	if err != nil || len(tr.Messages) != 1 || tr.Messages[0].Content != "written while the heap was full" {
+		t.Errorf("transcript %+v, %v; want its one message", tr, err)
+	}
+}
+
+// helperNomem fills SQLite's heap, under a 32 MiB limit, with another
+// connection's temporary table (as a toolkit sort would), starts a store
+// write, checks it is still waiting 300 ms later, frees the heap, and checks
+// the write landed.
+func helperNomem(path string) error {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	hog, err := sql.Open("sqlite3", "file:"+path+".hog")
+	if err != nil {
+		return err
+	}
+	hog.SetMaxOpenConns(1)
+	for _, q := range []string{"PRAGMA hard_heap_limit = 33554432", "PRAGMA temp_store = MEMORY",
+		"CREATE TEMP TABLE big AS WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c LIMIT 25000) SELECT randomblob(1000) AS b FROM c"} {
+		if _, err := hog.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	full := false
+	for range 200_000 {
+		if _, err := hog.ExecContext(ctx, "INSERT INTO big SELECT randomblob(200)"); err != nil {
+			full = sqliteCode(err) != 0
+			break
+		}
+	}
+	if !full {
+		return errors.New("the heap never filled")
+	}
+	fmt.Println("heap full")
+	done := make(chan error, 1)
+	go func() {
+		id, err := s.CreateTranscript(ctx, TranscriptMeta{Title: "under pressure"})
+		if err == nil {
+			err = s.AppendMessage(ctx, id, Message{Role: "user", Content: "written while the heap was full"})
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return fmt.Errorf("the write did not meet a full heap (it returned %v at once)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	fmt.Println("write waiting")
+	if err := hog.Close(); err != nil { // the statement ends: its memory is freed
+		return err
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("the write failed after the heap was freed: %w", err)
+		}
+	case <-time.After(nomemWait):
+		return errors.New("the write never landed")
+	}
+	fmt.Println("write landed")
+	return nil
+}
