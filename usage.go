@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
 )
@@ -92,7 +93,24 @@ func contextLine(promptTokens int, model string, cfg *askConfig) string {
 	if w <= 0 || promptTokens <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("context %d%% of %s", promptTokens*100/w, fmtTokens(w))
+	pct := fmt.Sprintf("%d%%", (promptTokens*100+w/2)/w)
+	if promptTokens*100 < w/2 {
+		pct = "<1%"
+	}
+	return fmt.Sprintf("context %s of %s (%s)", approxTokens(promptTokens), fmtTokens(w), pct)
+}
+
+// approxTokens writes a token count the way the footer reads at a glance:
+// 950, 4.9K, 131K.
+func approxTokens(n int) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprint(n)
+	case n < 99_950:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "K"
+	default:
+		return fmt.Sprintf("%dK", (n+500)/1000)
+	}
 }
 
 func fmtTokens(n int) string {
