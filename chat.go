@@ -64,8 +64,9 @@ func (a *app) chat(ctx context.Context, args []string) error {
 	s.io.SetHistory(a.historyPath(), 1000)
 	defer s.io.Close()
 	if s.io.Interactive() {
-		fmt.Fprintf(a.stderr, "glm-mcp chat · %s via %s · %d tools · /help for commands · Ctrl-D leaves\n",
-			m.client.Model(), m.client.Profile().Name, len(m.sess.Catalog.Names()))
+		fmt.Fprintln(a.stderr, fitParts(s.io.Width(), "glm-mcp chat",
+			fmt.Sprintf("%s via %s", m.client.Model(), m.client.Profile().Name),
+			fmt.Sprintf("%d tools", len(m.sess.Catalog.Names())), "/help for commands", "Ctrl-D leaves"))
 	}
 	loopErr := s.loop(ctx)
 	kept, err := s.close(ctx)
@@ -170,7 +171,7 @@ func (s *chatSession) turn(ctx context.Context, prompt string) error {
 // footer is the short line after each turn: status, tokens, how full the
 // model's window is, cost and time.
 func (s *chatSession) footer(status string, u glm.Usage, d time.Duration) string {
-	parts := []string{status, fmt.Sprintf("%d tokens (%d in, %d out)", u.TotalTokens, u.PromptTokens, u.CompletionTokens)}
+	parts := []string{status, fmt.Sprintf("%s in, %s out", approxTokens(u.PromptTokens), approxTokens(u.CompletionTokens))}
 	if w := contextLine(s.conv.LastPromptTokens(), s.m.tmpl.Model, s.cfg); w != "" {
 		parts = append(parts, w)
 	}
@@ -178,7 +179,7 @@ func (s *chatSession) footer(status string, u glm.Usage, d time.Duration) string
 		parts = append(parts, c)
 	}
 	parts = append(parts, fmtDur(d))
-	return strings.Join(parts, " · ")
+	return fitLines(s.io.Width(), parts...)
 }
 
 // historyPath is where chat keeps its input history:

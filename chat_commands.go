@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
@@ -53,17 +54,68 @@ func (s *chatSession) say(format string, args ...any) {
 }
 
 func (s *chatSession) cmdHelp(context.Context, string) (bool, error) {
-	for _, c := range chatCommands {
-		s.say("  %-28s %s", strings.TrimSpace(c.name+" "+c.args), c.help)
+	width := s.app.terminal().Width()
+	item := func(key, text string) {
+		// The text wraps under itself, within the terminal's width.
+		const indent = 31
+		for i, line := range wrap(text, max(width-indent-1, 20)) {
+			if i > 0 {
+				key = ""
+			}
+			s.say("  %-28s %s", key, line)
+		}
 	}
-	s.say("  %-28s %s", "Ctrl-C", "stop the turn; at an empty prompt, leave")
-	s.say("  %-28s %s", "a line ending in \\", "continue the prompt on the next line")
+	for _, c := range chatCommands {
+		item(strings.TrimSpace(c.name+" "+c.args), c.help)
+	}
+	item("Ctrl-C", "stop the turn; at an empty prompt, leave")
+	item("a line ending in \\", "continue the prompt on the next line")
+	item("a paste of several lines", "one prompt, sent with Enter")
 	return false, nil
 }
 
+// fitParts joins parts with " · ", leaving out the last ones that would
+// take the line past width (the first part always stays).
+func fitParts(width int, parts ...string) string {
+	line := parts[0]
+	for _, p := range parts[1:] {
+		next := line + " · " + p
+		if utf8.RuneCountInString(next) > width {
+			break
+		}
+		line = next
+	}
+	return line
+}
+
+// fitLines joins parts with " · " into as few lines as keep within width,
+// breaking only between parts.
+func fitLines(width int, parts ...string) string {
+	var b strings.Builder
+	n := 0
+	for i, p := range parts {
+		w := utf8.RuneCountInString(p)
+		switch {
+		case i == 0:
+		case n+3+w > width:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" · ")
+			n += 3
+		}
+		b.WriteString(p)
+		n += w
+	}
+	return b.String()
+}
+
 func (s *chatSession) cmdTools(context.Context, string) (bool, error) {
+	width := s.app.terminal().Width()
 	for _, ft := range s.m.sess.Catalog.FunctionTools() {
-		s.say("  %-24s %s", ft.Function.Name, shorten(firstLineOf(ft.Function.Description), 90))
+		name := ft.Function.Name
+		room := max(width-2-max(len(name), 24)-2, 20) // one line per tool, cut to the terminal
+		s.say("  %-24s %s", name, shorten(firstLineOf(ft.Function.Description), room))
 	}
 	return false, nil
 }

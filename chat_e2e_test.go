@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm/glmtest"
 	"github.com/glm-mcp/glm-mcp/store"
@@ -299,5 +300,39 @@ func TestChat_PasteInATerminal(t *testing.T) {
 	msgs := reqs[0].Body.Messages
 	if got, want := msgs[len(msgs)-1].Content, "what does this do?\npackage main\n\nfunc main() {}"; got != want {
 		t.Errorf("the prompt sent was %q, want %q", got, want)
+	}
+}
+
+// TestChat_HelpFitsTheTerminal: the banner, /help, /tools and a turn's
+// footer lay themselves out in the terminal's width (a narrow one here), so
+// no line wraps into the next column's text.
+func TestChat_HelpFitsTheTerminal(t *testing.T) {
+	fake := glmtest.New(t, glmtest.Turn{Content: "Hello there."})
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	const cols = 60
+	s := startTmux(t, env, cols, 60, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files,http")
+	s.waitFor("› ", 1)
+	s.typeLine("/help")
+	s.waitFor("a paste of several lines", 1)
+	s.typeLine("/tools")
+	s.waitFor("search_content", 1)
+	s.waitFor("› ", 3)
+	s.typeLine("hi")
+	s.waitFor("Hello there.", 1)
+	s.waitFor("› ", 4)
+	scr := s.screen() // capture-pane -J joins a wrapped line back into one
+	for _, line := range strings.Split(scr, "\n") {
+		if n := utf8.RuneCountInString(line); n > cols {
+			t.Errorf("a line of %d columns on a %d-column terminal: %q", n, cols, line)
+		}
+	}
+	for _, want := range []string{"glm-mcp chat · glm-4.7 via zai", "fetch_url", "read_file", "/thinking enabled|disabled", "next turn", "done · ", " out · context ", " ms"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, scr)
+		}
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1 (slash commands send none)", n)
 	}
 }

@@ -29,3 +29,28 @@ func TestContextLine(t *testing.T) {
 		})
 	}
 }
+
+func TestFitLines(t *testing.T) {
+	tests := []struct {
+		name  string
+		width int
+		parts []string
+		lines string // fitLines
+		first string // fitParts
+	}{
+		{"fits", 80, []string{"done", "1.2K in, 20 out", "19 ms"}, "done · 1.2K in, 20 out · 19 ms", "done · 1.2K in, 20 out · 19 ms"},
+		{"breaks between parts", 22, []string{"done", "1.2K in, 20 out", "$0.0030", "19 ms"}, "done · 1.2K in, 20 out\n$0.0030 · 19 ms", "done · 1.2K in, 20 out"},
+		{"a part wider than the line stays whole", 5, []string{"status", "longer part"}, "status\nlonger part", "status"},
+		{"counts characters, not bytes", 9, []string{"ab", "··"}, "ab · ··", "ab · ··"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fitLines(tt.width, tt.parts...); got != tt.lines {
+				t.Errorf("fitLines = %q, want %q", got, tt.lines)
+			}
+			if got := fitParts(tt.width, tt.parts...); got != tt.first {
+				t.Errorf("fitParts = %q, want %q", got, tt.first)
+			}
+		})
+	}
+}
