@@ -147,7 +147,16 @@ func (a *app) newGLMClient(cfg *askConfig, logger zerolog.Logger) (*glm.Client, 
 	}
 	profile.KeyEnv = keyEnv
 	a.keyEnv = keyEnv
-	c, err := glm.NewClient(glm.Config{Profile: profile, BaseURL: cfg.BaseURL, Model: cfg.Model, APIKey: key, Logger: logger, UserAgent: "glm-mcp/" + buildVersion()})
+	gc := glm.Config{Profile: profile, BaseURL: cfg.BaseURL, Model: cfg.Model, APIKey: key, Logger: logger, UserAgent: "glm-mcp/" + buildVersion()}
+	if !cfg.JSON && isTerminal(a.stderr) {
+		// A person is watching: a retry is one dim line among the run's
+		// output, not a log record (it is still logged at debug level).
+		gc.OnRetry = func(r glm.Retry) {
+			line := fmt.Sprintf("⟳ attempt %d of %d in %s · %v", r.Attempt+1, r.MaxAttempts, fmtDur(r.Wait), r.Err)
+			a.render(cfg).note(shorten(line, max(a.terminal().Width()-1, 40)))
+		}
+	}
+	c, err := glm.NewClient(gc)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

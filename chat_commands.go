@@ -198,7 +198,7 @@ func (s *chatSession) cmdResume(ctx context.Context, arg string) (bool, error) {
 
 func (s *chatSession) cmdUsage(context.Context, string) (bool, error) {
 	u := s.conv.Usage()
-	s.say("%d turns · %d steps · %s", s.conv.Turns(), s.conv.Steps(), usageLine(u, s.m.tmpl.Model))
+	s.say("%s · %s · %s", count(s.conv.Turns(), "turn"), count(s.conv.Steps(), "step"), usageLine(u, s.m.tmpl.Model))
 	if w := contextLine(s.conv.LastPromptTokens(), s.m.tmpl.Model, s.cfg); w != "" {
 		s.say("%s", w)
 	}

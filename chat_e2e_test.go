@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -334,5 +335,35 @@ func TestChat_HelpFitsTheTerminal(t *testing.T) {
 	}
 	if n := len(fake.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1 (slash commands send none)", n)
+	}
+}
+
+// TestAsk_RetryShownOnATerminal: a person watching a terminal reads a retry
+// as one line (which attempt, the wait, the error), not a log record; with
+// stderr piped the retry stays a warning in the log.
+func TestAsk_RetryShownOnATerminal(t *testing.T) {
+	busy := func() glmtest.Turn {
+		return glmtest.Turn{Error: &glmtest.Error{Status: 503, Message: "overloaded", Header: http.Header{"Retry-After": {"1"}}}}
+	}
+	fake := glmtest.New(t, busy(), glmtest.Turn{Content: "Recovered on a terminal."}, busy(), glmtest.Turn{Content: "Recovered in a pipe."})
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	s := startTmux(t, env, 100, 30, binPath, "ask", "--base-url", fake.URL, "--no-store", "--toolkits", "files", "--root", t.TempDir(), "hi")
+	scr := s.waitFor("[exit 0]", 1)
+	for _, want := range []string{"⟳ attempt 2 of 4 in 1.0 s · ", "overloaded", "Recovered on a terminal."} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, scr)
+		}
+	}
+	if strings.Contains(scr, "glm: retrying") {
+		t.Errorf("a log record of the retry on the terminal:\n%s", scr)
+	}
+
+	piped := runBin(t, env, "", "ask", "--base-url", fake.URL, "--no-store", "--toolkits", "files", "--root", t.TempDir(), "hi")
+	if piped.code != 0 || !strings.Contains(piped.stdout, "Recovered in a pipe.") {
+		t.Fatalf("piped ask: exit %d, %q", piped.code, piped.stdout)
+	}
+	if !strings.Contains(piped.stderr, "glm: retrying") || strings.Contains(piped.stderr, "⟳") {
+		t.Errorf("with stderr piped the retry should be a log warning only:\n%s", piped.stderr)
 	}
 }

@@ -164,7 +164,7 @@ func (r *textRenderer) done(d doneInfo) {
 	if d.Error != "" {
 		fmt.Fprintf(r.errw, "glm-mcp: %s\n", d.Error)
 	}
-	line := fmt.Sprintf("%s · %d steps · %s · %s", d.Status, d.Steps, usageLine(d.Usage, d.model), fmtDur(time.Since(d.start)))
+	line := fmt.Sprintf("%s · %s · %s · %s", d.Status, count(d.Steps, "step"), usageLine(d.Usage, d.model), fmtDur(time.Since(d.start)))
 	if d.Transcript != "" {
 		line += " · transcript " + d.Transcript
 	}
@@ -260,6 +260,14 @@ func fmtDur(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// count writes n things: "1 step", "2 steps".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func shorten(s string, n int) string {

@@ -401,8 +401,8 @@ func renderTranscriptMD(w io.Writer, t *store.Transcript, c colours, md func(str
 	if t.Title != "" {
 		fmt.Fprintf(&b, "%s\n", t.Title)
 	}
-	fmt.Fprintf(&b, "%s%s · %s %s · %d steps · %s%s%s\n", c.dim(), t.Created.Local().Format("2006-01-02 15:04:05"),
-		t.Provider, t.Model, t.Steps, store.UsageText(t.Usage), costSuffix(t.Model, t.Usage), c.reset())
+	fmt.Fprintf(&b, "%s%s · %s %s · %s · %s%s%s\n", c.dim(), t.Created.Local().Format("2006-01-02 15:04:05"),
+		t.Provider, t.Model, count(t.Steps, "step"), store.UsageText(t.Usage), costSuffix(t.Model, t.Usage), c.reset())
 	if t.ParentID != "" {
 		fmt.Fprintf(&b, "%s of %s\n", t.Relation, t.ParentID)
 	}

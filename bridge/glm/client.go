@@ -60,8 +60,20 @@ type Config struct {
 	MaxRetryAfter time.Duration
 	// Logger receives debug lines per attempt and warnings per retry (default: none).
 	Logger zerolog.Logger
+	// OnRetry, if set, is told of each retry before its wait, and the retry is
+	// logged at debug level instead of as a warning: a person watching a
+	// terminal reads one line of it there rather than a log record.
+	OnRetry func(Retry)
 	// UserAgent is sent as User-Agent (default "glm-mcp").
 	UserAgent string
+}
+
+// Retry describes a failed attempt that will be retried after Wait.
+type Retry struct {
+	Attempt     int // the attempt that failed, from 1
+	MaxAttempts int // the attempts a call may make in all
+	Wait        time.Duration
+	Err         error
 }
 
 // Client talks to one chat-completions endpoint. It is safe for concurrent use.
@@ -75,6 +87,7 @@ type Client struct {
 	backoff       func(int) time.Duration
 	maxRetryAfter time.Duration
 	log           zerolog.Logger
+	onRetry       func(Retry)
 	ua            string
 	sleep         func(context.Context, time.Duration) error
 }
@@ -107,6 +120,7 @@ func NewClient(cfg Config) (*Client, error) {
 		key:           key,
 		hc:            cfg.HTTPClient,
 		maxAttempts:   cfg.MaxAttempts,
+		onRetry:       cfg.OnRetry,
 		backoff:       cfg.Backoff,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		log:           cfg.Logger,
@@ -198,7 +212,12 @@ func (c *Client) Complete(ctx context.Context, req Request, onEvent func(Event))
 		if !ok {
 			return nil, err
 		}
-		c.log.Warn().Err(err).Str("provider", c.profile.Name).Int("attempt", attempt).
+		ev := c.log.Warn()
+		if c.onRetry != nil {
+			c.onRetry(Retry{Attempt: attempt, MaxAttempts: c.maxAttempts, Wait: wait, Err: err})
+			ev = c.log.Debug()
+		}
+		ev.Err(err).Str("provider", c.profile.Name).Int("attempt", attempt).
 			Str("wait", wait.Round(time.Millisecond).String()).Int64("wait_ms", wait.Milliseconds()).
 			Msg("glm: retrying")
 		if serr := c.sleep(ctx, wait); serr != nil {

@@ -214,3 +214,35 @@ func TestClient_Complete_keyNeverLeaks(t *testing.T) {
 		checkKeyOnlyInHeader(t, r)
 	}
 }
+
+// TestClient_Complete_onRetry: with OnRetry set, each retry is told to it
+// (attempt, attempts in all, wait, the error) before the wait, and logged
+// at debug level rather than as a warning.
+func TestClient_Complete_onRetry(t *testing.T) {
+	f := newFakeAPI(t,
+		fixtureReply(t, "error_429_1302_COMPOSED_from_docs_table.json", 429),
+		fixtureReply(t, "error_429_1302_COMPOSED_from_docs_table.json", 429),
+		fixtureReply(t, "stream_glm47flash_tool_call_no_tool_stream.sse", 200))
+	var got []Retry
+	c := newTestClient(t, f, "zai", func(cfg *Config) {
+		cfg.OnRetry = func(r Retry) { got = append(got, r) }
+	})
+	if _, err := c.Complete(context.Background(), userRequest(true), nil); err != nil {
+		t.Fatal(err)
+	}
+	waits := c.recordedWaits()
+	if len(got) != 2 || len(waits) != 2 {
+		t.Fatalf("%d retries told, %d waits; want 2 and 2", len(got), len(waits))
+	}
+	for i, r := range got {
+		var api *APIError
+		if r.Attempt != i+1 || r.MaxAttempts != DefaultMaxAttempts || r.Wait != waits[i] || !errors.As(r.Err, &api) || api.Kind != KindRateLimit {
+			t.Errorf("retry %d = %+v, want attempt %d of %d, wait %v, a rate-limit error", i, r, i+1, DefaultMaxAttempts, waits[i])
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(c.logs.String()), "\n") {
+		if strings.Contains(line, "glm: retrying") && !strings.Contains(line, `"level":"debug"`) {
+			t.Errorf("a retry logged above debug with OnRetry set: %s", line)
+		}
+	}
+}
