@@ -27,7 +27,7 @@ func TestCLI_HelpOnceAndShortErrors(t *testing.T) {
 			t.Errorf("%s -h: exit %d, usage printed %d times", cmd, res.code, strings.Count(res.stdout, "Usage: glm-mcp "+cmd))
 		}
 		res = runBin(t, nil, "", cmd, "--no-such-flag")
-		if res.code != exitUsage || strings.Count(res.stderr, "\n") != 1 || !strings.Contains(res.stderr, "unknown flag -no-such-flag") {
+		if res.code != exitUsage || strings.Count(res.stderr, "\n") != 1 || !strings.Contains(res.stderr, "unknown flag --no-such-flag") {
 			t.Errorf("%s --no-such-flag: exit %d, stderr %q; want one line and exit 2", cmd, res.code, res.stderr)
 		}
 	}

@@ -227,8 +227,53 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return flag.ErrHelp
 	}
 	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		msg = "unknown flag " + name
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + name
+		if near := closestFlag(fs, name); near != "" {
+			msg += "; did you mean --" + near + "?"
+		}
 	}
 	return usageError("%s (see 'glm-mcp %s -h')", msg, fs.Name())
+}
+
+// closestFlag is the flag of fs nearest to name, a typo of it (at most two
+// edits, or one for a short name), or "".
+func closestFlag(fs *flag.FlagSet, name string) string {
+	if len(name) > 64 {
+		return ""
+	}
+	best, bestDist := "", min(2, len(name)/3)+1
+	fs.VisitAll(func(f *flag.Flag) {
+		if d := editDistance(name, f.Name); d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	return best
+}
+
+// editDistance counts the edits from a to b, in bytes: insertions,
+// deletions, substitutions and swaps of two neighbours (optimal string
+// alignment), the typos people make.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
