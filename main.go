@@ -155,7 +155,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(a.stdout, usageText)
 	default:
-		fmt.Fprintf(a.stderr, "glm-mcp: unknown command %q\n\n%s", cmd, usageText)
+		hint := ""
+		if near := closest(cmd, []string{"serve", "tools", "ask", "replay", "chat", "config", "transcripts", "version", "help"}); near != "" {
+			hint = "; did you mean " + near + "?"
+		}
+		fmt.Fprintf(a.stderr, "glm-mcp: unknown command %q%s\n\n%s", cmd, hint, usageText)
 		return exitUsage
 	}
 	var coded *exitCodeError
@@ -236,18 +240,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return usageError("%s (see 'glm-mcp %s -h')", msg, fs.Name())
 }
 
-// closestFlag is the flag of fs nearest to name, a typo of it (at most two
-// edits, or one for a short name), or "".
+// closestFlag is the flag of fs nearest to name (see closest), or "".
 func closestFlag(fs *flag.FlagSet, name string) string {
-	if len(name) > 64 {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return closest(name, names)
+}
+
+// closest is the name nearest to typed, a typo of it (at most two edits, or
+// one for a short word), or "".
+func closest(typed string, names []string) string {
+	if len(typed) > 64 {
 		return ""
 	}
-	best, bestDist := "", min(2, len(name)/3)+1
-	fs.VisitAll(func(f *flag.Flag) {
-		if d := editDistance(name, f.Name); d < bestDist {
-			best, bestDist = f.Name, d
+	best, bestDist := "", min(2, len(typed)/3)+1
+	for _, n := range names {
+		if d := editDistance(typed, n); d < bestDist {
+			best, bestDist = n, d
 		}
-	})
+	}
 	return best
 }
 

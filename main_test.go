@@ -31,7 +31,8 @@ func TestApp_Run(t *testing.T) {
 		wantErr  string // in stderr
 	}{
 		{"no command prints usage", nil, nil, exitUsage, "", "Usage:"},
-		{"unknown command", []string{"frobnicate"}, nil, exitUsage, "", `unknown command "frobnicate"`},
+		{"unknown command", []string{"frobnicate"}, nil, exitUsage, "", "unknown command \"frobnicate\"\n"},
+		{"a typo of a command", []string{"chta"}, nil, exitUsage, "", `unknown command "chta"; did you mean chat?`},
 		{"version", []string{"version"}, nil, exitOK, "glm-mcp ", ""},
 		{"serve help", []string{"serve", "-h"}, nil, exitOK, "--http-token-env", ""},
 		{"tools help", []string{"tools", "--help"}, nil, exitOK, "--format", ""},
