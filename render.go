@@ -42,6 +42,7 @@ type textRenderer struct {
 	out, errw     io.Writer
 	tty           bool
 	hideReasoning bool
+	width         func() int // the terminal's width when stderr is one, else nil
 
 	mu          sync.Mutex
 	inReasoning bool
@@ -164,9 +165,13 @@ func (r *textRenderer) done(d doneInfo) {
 	if d.Error != "" {
 		fmt.Fprintf(r.errw, "glm-mcp: %s\n", d.Error)
 	}
-	line := fmt.Sprintf("%s · %s · %s · %s", d.Status, count(d.Steps, "step"), usageLine(d.Usage, d.model), fmtDur(time.Since(d.start)))
+	parts := []string{d.Status, count(d.Steps, "step"), usageLine(d.Usage, d.model), fmtDur(time.Since(d.start))}
 	if d.Transcript != "" {
-		line += " · transcript " + d.Transcript
+		parts = append(parts, "transcript "+d.Transcript)
+	}
+	line := strings.Join(parts, " · ")
+	if r.width != nil {
+		line = fitLines(r.width(), parts...)
 	}
 	fmt.Fprintf(r.errw, "%s%s%s\n", dimIf(r.tty), line, resetIf(r.tty))
 }

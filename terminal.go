@@ -19,7 +19,11 @@ func (a *app) render(cfg *askConfig) renderer {
 		if cfg.JSON {
 			a.rend = &jsonRenderer{enc: json.NewEncoder(a.stdout)}
 		} else {
-			a.rend = &textRenderer{out: a.stdout, errw: a.stderr, tty: isTerminal(a.stderr) && a.getenv("NO_COLOR") == "", hideReasoning: cfg.HideReasoning, atLineStart: true}
+			r := &textRenderer{out: a.stdout, errw: a.stderr, tty: isTerminal(a.stderr) && a.getenv("NO_COLOR") == "", hideReasoning: cfg.HideReasoning, atLineStart: true}
+			if isTerminal(a.stderr) {
+				r.width = a.terminal().Width
+			}
+			a.rend = r
 		}
 	}
 	return a.rend
