@@ -175,6 +175,11 @@ func (a *app) openStore(ctx context.Context, cfg *askConfig) (*store.Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w (--no-store runs without keeping a transcript)", err)
 	}
+	if set, err := cfg.enabled(); err == nil && set["sqlite"] && len(cfg.SQLite) > 0 {
+		// The toolkit's statements share SQLite's heap limit with the store
+		// and give it back within their timeout.
+		st.SetHeapWait(cfg.SQLiteTimeout + 2*time.Second)
+	}
 	return st, nil
 }
 

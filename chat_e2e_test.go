@@ -290,7 +290,9 @@ func TestChat_PasteInATerminal(t *testing.T) {
 	}
 	s.send("Enter")
 	s.waitFor("That is a Go program.", 1)
-	s.waitFor("› ", 2)
+	if scr := s.waitFor("› ", 2); strings.Count(scr, "› ") != 2 {
+		t.Errorf("%d prompts after one paste and Enter, want 2 (one turn):\n%s", strings.Count(scr, "› "), scr)
+	}
 	s.send("C-d")
 	scr := s.waitFor("[exit 0]", 1)
 

@@ -11,13 +11,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // In ask and chat the sqlite toolkit and the store share one process, and
 // SQLite's hard heap limit is the process's. A toolkit statement that holds
 // the heap up to the limit must not cost the transcript a write: the write
-// waits for the memory and lands. The limit cannot be raised again once
-// lowered, so this runs in a child process.
+// waits for the memory (SetHeapWait) and lands; without a wait it fails at
+// once, and a wait that passes ends in the error. The limit cannot be raised
+// again once lowered, so this runs in a child process.
 func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
@@ -26,7 +29,7 @@ func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	for _, want := range []string{"heap full", "write waiting", "write landed"} {
+	for _, want := range []string{"heap full", "bounded wait gave up", "write waiting", "write landed"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("child output lacks %q:\n%s", want, out)
 		}
@@ -43,9 +46,9 @@ func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
 }
 
 // helperNomem fills SQLite's heap, under a 32 MiB limit, with another
-// connection's temporary table (as a toolkit sort would), starts a store
-// write, checks it is still waiting 300 ms later, frees the heap, and checks
-// the write landed.
+// connection's temporary table (as a toolkit sort would), tries writes with
+// no wait and a short one, then starts a write with a long wait, checks it is
+// still waiting 300 ms later, frees the heap, and checks the write landed.
 func helperNomem(path string) error {
 	ctx := context.Background()
 	s, err := Open(ctx, path)
@@ -75,6 +78,22 @@ func helperNomem(path string) error {
 		return errors.New("the heap never filled")
 	}
 	fmt.Println("heap full")
+	// Without a wait (no toolkit in the process) the write fails at once.
+	if _, err := s.CreateTranscript(ctx, TranscriptMeta{}); sqliteCode(err) != sqlite3.ErrNomem {
+		return fmt.Errorf("without a heap wait: %v, want out of memory", err)
+	}
+	// With one, it gives up once the wait has passed: a write too big for
+	// the limit is not retried for ever.
+	s.SetHeapWait(400 * time.Millisecond)
+	start := time.Now()
+	if _, err := s.CreateTranscript(ctx, TranscriptMeta{}); sqliteCode(err) != sqlite3.ErrNomem {
+		return fmt.Errorf("with a 400 ms heap wait: %v, want out of memory", err)
+	}
+	if waited := time.Since(start); waited < 400*time.Millisecond {
+		return fmt.Errorf("gave up after %v, before the 400 ms wait", waited)
+	}
+	fmt.Println("bounded wait gave up")
+	s.SetHeapWait(time.Minute)
 	done := make(chan error, 1)
 	go func() {
 		id, err := s.CreateTranscript(ctx, TranscriptMeta{Title: "under pressure"})
@@ -97,7 +116,7 @@ func helperNomem(path string) error {
 		if err != nil {
 			return fmt.Errorf("the write failed after the heap was freed: %w", err)
 		}
-	case <-time.After(nomemWait):
+	case <-time.After(time.Minute):
 		return errors.New("the write never landed")
 	}
 	fmt.Println("write landed")

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -59,7 +60,18 @@ type Store struct {
 
 	mu     sync.Mutex
 	writer *writerLock // claimed on the first CreateTranscript
+
+	heapWait atomic.Int64 // see SetHeapWait, in nanoseconds
 }
+
+// SetHeapWait lets a write that SQLite answers "out of memory" try again for
+// up to d. SQLite keeps one heap limit per process: when the sqlite toolkit
+// runs in the same process (ask, chat), one of its statements may hold the
+// heap until it ends, and the transcript should wait for it rather than lose
+// the write. Give the toolkit's statement timeout plus a margin; 0 (the
+// default) fails such a write at once, as nothing else can hold the heap.
+// A write too big for the limit itself still fails, after d.
+func (s *Store) SetHeapWait(d time.Duration) { s.heapWait.Store(int64(d)) }
 
 // DefaultPath is where the transcript database lives when no path is given:
 // $XDG_DATA_HOME/glm-mcp/transcripts.db, else ~/.local/share/glm-mcp/transcripts.db.
@@ -260,21 +272,14 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, s.path)
 	}
-	return retryBusy(ctx, func() error { return s.writeOnce(ctx, fn) })
+	return retryBusy(ctx, time.Duration(s.heapWait.Load()), func() error { return s.writeOnce(ctx, fn) })
 }
-
-// nomemWait bounds how long a write waits for SQLite's heap: the heap limit
-// is the process's (SQLite keeps one), shared with the sqlite toolkit in
-// ask and chat, whose statement gives its memory back when it ends, within
-// --sqlite-timeout (5 s by default).
-const nomemWait = 30 * time.Second
 
 // retryBusy runs op again, after a growing random pause, while SQLite answers
 // busy or locked without having waited (lock upgrades, WAL recovery, a
 // journal-mode change racing another process's first open), and for up to
-// nomemWait while it answers out of memory: another statement in this
-// process holds the shared heap, and the transcript must not lose the write.
-func retryBusy(ctx context.Context, op func() error) error {
+// heapWait while it answers out of memory (see SetHeapWait).
+func retryBusy(ctx context.Context, heapWait time.Duration, op func() error) error {
 	var busy int
 	var nomemSince time.Time
 	for attempt := 0; ; attempt++ {
@@ -289,7 +294,8 @@ func retryBusy(ctx context.Context, op func() error) error {
 		case sqliteCode(err) == sqlite3.ErrNomem:
 			if nomemSince.IsZero() {
 				nomemSince = time.Now()
-			} else if time.Since(nomemSince) > nomemWait {
+			}
+			if time.Since(nomemSince) >= heapWait {
 				return err
 			}
 		default:

@@ -119,10 +119,22 @@ func (t *IO) editor() (*readline.Instance, *gate, error) {
 		HistoryFile: t.historyFile, HistoryLimit: t.historyLimit, DisableAutoSaveHistory: true, HistorySearchFold: true,
 		FuncIsTerminal: func() bool { return true },
 		FuncGetWidth:   t.Width,
+		// Ctrl-Z suspends the process from inside the editor: bracketed
+		// paste is turned off first, so that the shell does not inherit it,
+		// and back on when the editor takes the terminal again.
+		FuncFilterInputRune: func(r rune) (rune, bool) {
+			if r == readline.CharCtrlZ {
+				t.setPaste(false)
+			}
+			return r, true
+		},
 		FuncMakeRaw: func() error {
 			st, err := readline.MakeRaw(fd)
 			if err == nil {
 				saved = st
+				if t.pasteWanted.Load() {
+					t.setPaste(true)
+				}
 			}
 			return err
 		},
@@ -154,10 +166,15 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 	}
 	defer g.begin(ctx.Done())()
 	defer context.AfterFunc(ctx, t.src.wakeUp)()
-	// Pastes arrive marked while the prompt waits (see pasteFilter), and
-	// only then: a paste during an answer stays the terminal's plain text.
-	io.WriteString(t.promptOut(), pasteOn)
-	defer io.WriteString(t.promptOut(), pasteOff)
+	// Pastes arrive marked while the prompt waits (see pasteFilter and the
+	// editor's raw-mode hooks), and only then: a paste during an answer
+	// stays the terminal's plain text.
+	t.pasteWanted.Store(true)
+	t.setPaste(true)
+	defer func() {
+		t.pasteWanted.Store(false)
+		t.setPaste(false)
+	}()
 	var parts []string
 	for p := prompt; ; p = "... " {
 		rl.SetPrompt(p)
@@ -172,14 +189,29 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 		case err != nil:
 			return "", err
 		}
-		if strings.TrimSpace(line) != "" {
-			rl.SaveHistory(line)
-		}
 		cont, ok := strings.CutSuffix(line, `\`)
 		if !ok {
-			return strings.Join(append(parts, line), "\n"), nil
+			input := strings.Join(append(parts, line), "\n")
+			if strings.TrimSpace(input) != "" {
+				// One history entry per input, on one line: a long paste
+				// is one entry, not a flood of its lines.
+				rl.SaveHistory(strings.ReplaceAll(input, "\n", " "))
+			}
+			return input, nil
 		}
 		parts = append(parts, cont)
+	}
+}
+
+// setPaste asks the terminal for bracketed paste, or to stop, when that
+// changes anything.
+func (t *IO) setPaste(on bool) {
+	if t.pasteOn.Swap(on) != on {
+		if on {
+			io.WriteString(t.promptOut(), pasteOn)
+		} else {
+			io.WriteString(t.promptOut(), pasteOff)
+		}
 	}
 }
 

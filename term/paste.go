@@ -16,11 +16,15 @@ const (
 // which would otherwise send each pasted line as a prompt of its own: a line
 // break inside a paste becomes a backslash and Enter, the continuation
 // ReadLine already joins with "\n" (a pasted line that ends in a backslash
-// keeps it: one backslash is always added and one is always dropped), and a
-// line break that ends the paste is dropped, so that the user reads the paste
-// on the screen and sends it with Enter. \r\n, \r and \n each count as one
+// keeps it: one backslash is added and one is dropped), and a line break that
+// ends the paste is dropped, so that the user reads the paste on the screen
+// and sends it with Enter (a backslash then ending the paste continues the
+// input, as it does when typed). \r\n, \r and \n each count as one
 // line break. Outside a paste the bytes pass unchanged; only a tail that
 // could begin a marker is held until the next read shows it is not one.
+// Inside a paste, control characters other than tab and line breaks are
+// dropped, so pasted bytes are only ever text: a pasted Ctrl-C, Ctrl-D,
+// Ctrl-Z, DEL or escape sequence does not act as the key it encodes.
 type pasteFilter struct {
 	inPaste  bool
 	held     []byte // a possible marker split across reads
@@ -58,7 +62,9 @@ func (f *pasteFilter) feed(out, in []byte) []byte {
 			f.held = append([]byte(nil), rest...)
 			return out
 		default:
-			out = f.text(out, rest[:1])
+			if !f.inPaste {
+				out = append(out, rest[0])
+			}
 			buf = rest[1:]
 		}
 	}
@@ -86,6 +92,8 @@ func (f *pasteFilter) text(out, b []byte) []byte {
 				out = append(out, '\\', '\r')
 			}
 			f.lineDone, f.afterCR = true, c == '\r'
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			// A control character: dropped (see pasteFilter).
 		default:
 			if f.lineDone {
 				out = append(out, '\\', '\r')

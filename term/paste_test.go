@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestPasteFilter(t *testing.T) {
+func TestPasteFilter_Feed(t *testing.T) {
 	const s, e = pasteStart, pasteEnd
 	tests := []struct {
 		name, in, want string
@@ -19,7 +19,8 @@ func TestPasteFilter(t *testing.T) {
 		{"the last break is dropped", s + "one\ntwo\r\n" + e + "\r", "one\\\rtwo\r"},
 		{"empty lines are kept", s + "one\n\n\ntwo" + e, "one\\\r\\\r\\\rtwo"},
 		{"a pasted backslash at a line end survives", s + "a\\\nb" + e, "a\\\\\rb"},
-		{"escapes inside a paste pass", s + "x\x1b[1my" + e, "x\x1b[1my"},
+		{"control characters inside a paste are dropped", s + "a\x03b\x04c\x1a\x0cd\x7f\x1b[Ae\tf" + e, "abcd[Ae\tf"},
+		{"control characters outside a paste are keys", "a\x03\x04\x7f", "a\x03\x04\x7f"},
 		{"typing after a paste", s + "p\n" + e + "q\r", "pq\r"},
 		{"two pastes: each one's last break dropped", s + "a\n" + e + s + "b\nc" + e, "ab\\\rc"},
 		{"a lone escape then a key", "\x1bb", "\x1bb"},
@@ -79,5 +80,12 @@ func TestIO_ReadLine_TerminalPaste(t *testing.T) {
 	s.typeAfter("you> ", "typed"+keyEnter)
 	if r := wait(t, ch); r.line != "typed" || r.err != nil {
 		t.Errorf("after a paste: %q, %v; want \"typed\"", r.line, r.err)
+	}
+	// The paste is one history entry (on one line), not one per line.
+	ch = s.readLine(context.Background(), "you> ")
+	s.waitCount(pasteOn, 3)
+	s.typeAfter("you> ", keyUp+keyUp+keyEnter)
+	if r, want := wait(t, ch), "func main() { \tfmt.Println(\"hi\") \\ }"; r.line != want || r.err != nil {
+		t.Errorf("two entries back in the history: %q, %v; want %q", r.line, r.err, want)
 	}
 }

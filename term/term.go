@@ -19,6 +19,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chzyer/readline"
 	"github.com/mattn/go-isatty"
@@ -39,12 +40,15 @@ type IO struct {
 	historyLimit int
 	maxLine      int
 
-	mu     sync.Mutex // one call at a time
-	src    *source    // stdin, read only inside calls
-	plain  plainLines // the line reader without a terminal
-	rl     *readline.Instance
-	gate   *gate // lets the line editor read only during a call
-	closed bool
+	mu    sync.Mutex // one call at a time
+	src   *source    // stdin, read only inside calls
+	plain plainLines // the line reader without a terminal
+	rl    *readline.Instance
+	gate  *gate // lets the line editor read only during a call
+
+	pasteWanted atomic.Bool // an input is being read: raw mode brings bracketed paste
+	pasteOn     atomic.Bool // the terminal was asked for bracketed paste
+	closed      bool
 }
 
 // Defaults for SetHistory and SetMaxLine.
