@@ -36,27 +36,27 @@ var ids idGen
 func newID(t time.Time) string { return ids.next(t) }
 
 // next returns a new id for time t, after every id g gave before.
-func (ids *idGen) next(t time.Time) string {
+func (g *idGen) next(t time.Time) string {
 	ms := t.UnixMilli()
-	ids.Lock()
-	if ids.hasValue && ms <= ids.lastMS {
+	g.Lock()
+	if g.hasValue && ms <= g.lastMS {
 		// Same (or an earlier, by a clock step back) millisecond: keep the
 		// last time and increment the random part, so ids stay ordered.
-		ms = ids.lastMS
-		ids.lo++
-		if ids.lo == 0 {
-			ids.hi++
+		ms = g.lastMS
+		g.lo++
+		if g.lo == 0 {
+			g.hi++
 		}
 	} else {
 		var b [10]byte
 		_, _ = rand.Read(b[:]) // never fails (crypto/rand documents this)
-		ids.hi = binary.BigEndian.Uint16(b[:2])
-		ids.lo = binary.BigEndian.Uint64(b[2:])
-		ids.lastMS = ms
-		ids.hasValue = true
+		g.hi = binary.BigEndian.Uint16(b[:2])
+		g.lo = binary.BigEndian.Uint64(b[2:])
+		g.lastMS = ms
+		g.hasValue = true
 	}
-	hi, lo := ids.hi, ids.lo
-	ids.Unlock()
+	hi, lo := g.hi, g.lo
+	g.Unlock()
 
 	var out [idLen]byte
 	// 48-bit time in 10 characters (the first holds 3 bits).
