@@ -181,3 +181,21 @@ func TestChat_ContextBudgetAndCompact(t *testing.T) {
 		t.Errorf("/compact should say by how much it shrank the conversation:\n%s", res.stdout)
 	}
 }
+
+// TestAsk_PipedTextFarOverTheWindow: a piped file four times the model's
+// window is refused before any request, in words, and recorded as an error.
+func TestAsk_PipedTextFarOverTheWindow(t *testing.T) {
+	fake := glmtest.New(t) // any request would fail the test: no turn is scripted
+	env, db := askEnv(t)
+	piped := strings.Repeat("lorem ipsum dolor sit amet consectetur\n", 48000*4/39*4)
+	res := runBin(t, env, piped, "ask", "--base-url", fake.URL, "--context-window", "12000", "--root", t.TempDir(), "--toolkits", "files", "summarize this")
+	if res.code != 1 || !strings.Contains(res.stderr, "the model's window is 12000") || !strings.Contains(res.stderr, "nothing was sent") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Errorf("%d requests reached the endpoint, want none", n)
+	}
+	if tr := latest(t, db); tr.Status != store.StatusError {
+		t.Errorf("transcript status %q, want error", tr.Status)
+	}
+}

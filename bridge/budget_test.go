@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -359,5 +360,38 @@ func TestCompactReport_String(t *testing.T) {
 	}
 	if _, none := Compact(msgs[:1], 0); !strings.HasPrefix(none.String(), "nothing to compact") {
 		t.Errorf("empty report = %q", none.String())
+	}
+}
+
+// A prompt far over the window (piped text) is refused before any request:
+// the endpoint would only refuse it after the upload. A conversation just
+// over the window is still sent, for the endpoint to judge.
+func TestRunner_PromptFarOverTheWindowIsNotSent(t *testing.T) {
+	tests := []struct {
+		name      string
+		chars     int
+		wantErr   bool
+		wantCalls int
+	}{
+		{"four times the window", 4 * 4 * 12000, true, 0},
+		{"about the window", 4 * 12000, false, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			model := &scriptModel{profile: zai(t)}
+			model.respond = func(int, glm.Request) (*glm.Response, error) {
+				return answer(glm.Message{Content: "done"}, glm.FinishStop), nil
+			}
+			r := &Runner{Model: model, Catalog: newCatalog(t, bigTools(10)), Template: glm.Request{Model: "unknown-model"}, ContextWindow: 12000}
+			prompt := strings.Repeat("lorem ipsum dolor sit amet ", tc.chars/27)
+			_, err := r.Run(context.Background(), []glm.Message{{Role: glm.RoleUser, Content: prompt}})
+			var tl *TooLongError
+			if errors.As(err, &tl) != tc.wantErr || len(model.requests) != tc.wantCalls {
+				t.Fatalf("err %v after %d requests; want a TooLongError %v after %d", err, len(model.requests), tc.wantErr, tc.wantCalls)
+			}
+			if tc.wantErr && (tl.Window != 12000 || tl.Estimated < 30000) {
+				t.Errorf("the error says %d of %d tokens", tl.Estimated, tl.Window)
+			}
+		})
 	}
 }

@@ -122,3 +122,61 @@ func helperNomem(path string) error {
 	fmt.Println("write landed")
 	return nil
 }
+
+// A message of 16 MB of distinct words (the largest piped prompt) is recorded
+// under the heap limit the sqlite toolkit sets by default, because only its
+// first 100,000 characters are indexed (it failed with "out of memory"
+// before); search finds words there and not past it.
+func TestStore_BigMessageIndexedWithinTheHeap(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"=bigmsg", helperDB+"="+db)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	s := openAt(t, db)
+	checkIndex(t, s)
+	ctx := context.Background()
+	for word, want := range map[string]int{"w00000007x": 1, "w00009000x": 1, "w00900000x": 0} {
+		hits, err := s.Search(ctx, word, 10)
+		if err != nil || len(hits) != want {
+			t.Errorf("search %s: %d hits, %v; want %d", word, len(hits), err, want)
+		}
+	}
+	list, _ := s.List(ctx, 0)
+	tr, err := s.Get(ctx, list[0].ID)
+	if err != nil || len(tr.Messages) != 1 || len(tr.Messages[0].Content) != bigMessageWords*11 {
+		t.Errorf("the stored message is not whole: %v", err)
+	}
+}
+
+const bigMessageWords = 1_450_000 // 16 MB, the most ask reads from stdin: "w%08dx " each
+
+func helperBigMessage(path string) error {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	limit, err := sql.Open("sqlite3", "file:"+path+".limit")
+	if err != nil {
+		return err
+	}
+	defer limit.Close()
+	// The sqlite toolkit's default limit (the process has one).
+	if _, err := limit.ExecContext(ctx, "PRAGMA hard_heap_limit = 100663296"); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.Grow(bigMessageWords * 11)
+	for i := range bigMessageWords {
+		fmt.Fprintf(&b, "w%08dx ", i)
+	}
+	id, err := s.CreateTranscript(ctx, TranscriptMeta{Title: "a big paste"})
+	if err != nil {
+		return err
+	}
+	return s.AppendMessage(ctx, id, Message{Role: "user", Content: b.String()})
+}

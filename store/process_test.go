@@ -19,7 +19,7 @@ import (
 // The multi-process tests run this test binary again as a child, selected
 // by helperEnv, to write to a database the parent then inspects.
 const (
-	helperEnv   = "GLM_MCP_STORE_HELPER" // crash | append | nomem
+	helperEnv   = "GLM_MCP_STORE_HELPER" // crash | append | nomem | bigmsg
 	helperDB    = "GLM_MCP_STORE_DB"
 	helperID    = "GLM_MCP_STORE_ID"
 	helperName  = "GLM_MCP_STORE_WRITER"
@@ -41,6 +41,8 @@ func TestHelperProcess(t *testing.T) {
 		err = helperAppend(os.Getenv(helperDB), os.Getenv(helperID), os.Getenv(helperName))
 	case "nomem":
 		err = helperNomem(os.Getenv(helperDB))
+	case "bigmsg":
+		err = helperBigMessage(os.Getenv(helperDB))
 	default:
 		err = fmt.Errorf("unknown helper mode %q", mode)
 	}
