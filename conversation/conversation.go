@@ -151,11 +151,27 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 		res = &bridge.Result{Messages: c.Messages()}
 	}
 	c.msgs = append([]glm.Message(nil), res.Messages...)
+	var tooLong *bridge.TooLongError
+	if errors.As(err, &tooLong) {
+		// Never sent, and it would make every later turn too long as well:
+		// the prompt leaves the conversation, and the transcript says so
+		// after it (WireMessages leaves both out).
+		if n := len(c.msgs); n > 0 && c.msgs[n-1].Role == glm.RoleUser {
+			c.msgs = c.msgs[:n-1]
+			if rerr := c.record(ctx, glm.Message{Role: glm.RoleAssistant, Content: unsentNote}); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}
 	c.scale = max(c.scale, res.TokenScale)
 	c.usage = c.usage.Plus(res.Usage)
 	c.steps += res.Steps
 	return res, err
 }
+
+// unsentNote follows, in the transcript, a prompt that was not sent because
+// the conversation with it was far over the model's window.
+const unsentNote = "[the prompt above was too long for the model's window and was not sent]"
 
 // cancelNote is the answer recorded for a turn the user cancelled, so that
 // the conversation can go on (GLM refuses two user turns in a row) and the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/glm-mcp/glm-mcp/bridge"
@@ -121,5 +122,52 @@ func TestConversation_MarkCancelled(t *testing.T) {
 	}
 	if Status(context.Canceled) != store.StatusCancelled || ErrorText(context.Canceled) == context.Canceled.Error() {
 		t.Error("a cancel should read as one, in words")
+	}
+}
+
+// TestConversation_PromptTooLong: a prompt far over the window is not sent
+// and leaves the conversation, so the next turn is not too long as well;
+// the transcript keeps it with a note, and continuing it leaves both out.
+func TestConversation_PromptTooLong(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	model := &fakeModel{replies: []any{"fine"}}
+	cat, err := bridge.NewCatalog(nil, bridge.CatalogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bridge.Runner{Model: model, Catalog: cat, Template: glm.Request{Model: "glm-4.7"}, ContextWindow: 2000}
+	c, err := Start(ctx, Options{Store: st, Meta: store.TranscriptMeta{Provider: "fake", Model: "glm-4.7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("many words of a pasted file ", 2000)
+	_, err = c.Turn(ctx, r, huge)
+	var tl *bridge.TooLongError
+	if !errors.As(err, &tl) || len(model.reqs) != 0 {
+		t.Fatalf("err %v after %d requests; want a TooLongError and none", err, len(model.reqs))
+	}
+	if _, err := c.Turn(ctx, r, "a short question"); err != nil {
+		t.Fatalf("the next turn: %v", err)
+	}
+	if sent := model.reqs[0].Messages; len(sent) != 1 || sent[0].Content != "a short question" {
+		t.Errorf("the next request carried the unsent prompt: %d messages", len(sent))
+	}
+	if err := c.Finish(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := st.Get(ctx, c.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.Messages); n != 4 || tr.Messages[0].Content != huge || tr.Messages[1].Content != unsentNote {
+		t.Fatalf("the transcript should keep the prompt and the note: %d messages", n)
+	}
+	again, err := WireMessages(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 2 || again[0].Content != "a short question" || again[1].Content != "fine" {
+		t.Errorf("continuing should leave the unsent prompt out: %+v", again)
 	}
 }

@@ -28,6 +28,13 @@ func WireMessages(t *store.Transcript) ([]glm.Message, error) {
 		gm := glm.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Reasoning, ReasoningDetails: m.ReasoningDetails, ToolCallID: m.ToolCallID}
 		switch m.Role {
 		case glm.RoleAssistant:
+			if m.Content == unsentNote && len(m.ToolCalls) == 0 {
+				// The prompt before it was never sent: both stay out.
+				if n := len(out); n > 0 && out[n-1].Role == glm.RoleUser {
+					out = out[:n-1]
+				}
+				continue
+			}
 			if n := len(out); n > 0 && out[n-1].Role == glm.RoleAssistant && len(out[n-1].ToolCalls) == 0 && len(m.ToolCalls) == 0 {
 				out[n-1].Content = joinText(out[n-1].Content, m.Content) // a partial answer and its cancel note
 				continue
