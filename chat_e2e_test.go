@@ -369,3 +369,37 @@ func TestAsk_RetryShownOnATerminal(t *testing.T) {
 		t.Errorf("with stderr piped the retry should be a log warning only:\n%s", piped.stderr)
 	}
 }
+
+// TestChat_LongPasteInATerminal: a 200 KB line pasted through tmux shows as
+// a placeholder and is sent whole with Enter (typed into the line editor
+// character by character, it kept chat busy for minutes).
+func TestChat_LongPasteInATerminal(t *testing.T) {
+	fake := glmtest.New(t, glmtest.Turn{Content: "A list of ids."})
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	s := startTmux(t, env, 100, 30, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files")
+	s.waitFor("› ", 1)
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, `{"id":%d},`, i)
+	}
+	json := "[" + strings.TrimSuffix(b.String(), ",") + "]"
+	file := filepath.Join(t.TempDir(), "paste.json")
+	if err := os.WriteFile(file, []byte(json), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.tmux("load-buffer", "-b", "big", file)
+	s.tmux("send-keys", "-t", "0", "-l", "what is this? ")
+	s.tmux("paste-buffer", "-p", "-b", "big", "-t", "0")
+	s.waitFor(fmt.Sprintf("[paste 1: %d characters]", len(json)), 1)
+	s.send("Enter")
+	s.waitFor("A list of ids.", 1)
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	msgs := reqs[0].Body.Messages
+	if got := msgs[len(msgs)-1].Content; got != "what is this? "+json {
+		t.Errorf("the prompt sent was %d bytes (%q…), want the paste whole (%d bytes)", len(got), got[:min(len(got), 60)], len(json)+14)
+	}
+}

@@ -114,8 +114,9 @@ func (t *IO) editor() (*readline.Instance, *gate, error) {
 	}
 	var saved *readline.State
 	g := newGate()
+	stdin := &editorStdin{src: t.src, gate: g}
 	cfg := &readline.Config{
-		Stdin: &editorStdin{src: t.src, gate: g}, Stdout: t.promptOut(), Stderr: t.errOut,
+		Stdin: stdin, Stdout: t.promptOut(), Stderr: t.errOut,
 		HistoryFile: t.historyFile, HistoryLimit: t.historyLimit, DisableAutoSaveHistory: true, HistorySearchFold: true,
 		FuncIsTerminal: func() bool { return true },
 		FuncGetWidth:   t.Width,
@@ -154,7 +155,7 @@ func (t *IO) editor() (*readline.Instance, *gate, error) {
 	if t.historyFile != "" {
 		os.Chmod(t.historyFile, 0o600) // the editor rewrites the file with 0666 when trimming it
 	}
-	t.rl, t.gate = rl, g
+	t.rl, t.gate, t.pastes = rl, g, &stdin.paste
 	return rl, g, nil
 }
 
@@ -185,7 +186,7 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 		case errors.Is(err, readline.ErrInterrupt):
 			return strings.Join(append(parts, line), "\n"), ErrInterrupt
 		case err == io.EOF && len(parts) > 0:
-			return strings.Join(parts, "\n"), nil
+			return t.pastes.expand(strings.Join(parts, "\n")), nil
 		case err != nil:
 			return "", err
 		}
@@ -193,11 +194,11 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 		if !ok {
 			input := strings.Join(append(parts, line), "\n")
 			if strings.TrimSpace(input) != "" {
-				// One history entry per input, on one line: a long paste
-				// is one entry, not a flood of its lines.
+				// One history entry per input, on one line: a paste is one
+				// entry (a long one by its placeholder), not a flood of lines.
 				rl.SaveHistory(strings.ReplaceAll(input, "\n", " "))
 			}
-			return input, nil
+			return t.pastes.expand(input), nil
 		}
 		parts = append(parts, cont)
 	}

@@ -1,6 +1,12 @@
 package term
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
 
 // Bracketed paste (xterm, and every terminal emulator and multiplexer in
 // use): while the line editor reads, the terminal is asked to wrap pasted
@@ -12,24 +18,43 @@ const (
 	pasteEnd   = "\x1b[201~"
 )
 
+// A paste longer than inlinePasteBytes, or with a line longer than
+// inlinePasteLine, is not typed into the line editor, which redraws the
+// whole line for every character (a 200 KB line of minified JSON kept it
+// busy for minutes): it becomes a short placeholder that the input expands
+// when it is sent. A paste is kept up to maxPasteBytes.
+const (
+	inlinePasteBytes = 2000
+	inlinePasteLine  = 500
+	maxPasteBytes    = DefaultMaxLine
+)
+
 // pasteFilter rewrites the bytes of a bracketed paste for the line editor,
-// which would otherwise send each pasted line as a prompt of its own: a line
-// break inside a paste becomes a backslash and Enter, the continuation
-// ReadLine already joins with "\n" (a pasted line that ends in a backslash
-// keeps it: one backslash is added and one is dropped), and a line break that
-// ends the paste is dropped, so that the user reads the paste on the screen
-// and sends it with Enter (a backslash then ending the paste continues the
-// input, as it does when typed). \r\n, \r and \n each count as one
-// line break. Outside a paste the bytes pass unchanged; only a tail that
-// could begin a marker is held until the next read shows it is not one.
-// Inside a paste, control characters other than tab and line breaks are
-// dropped, so pasted bytes are only ever text: a pasted Ctrl-C, Ctrl-D,
-// Ctrl-Z, DEL or escape sequence does not act as the key it encodes.
+// which would otherwise send each pasted line as a prompt of its own.
+//
+// A short paste is typed in: a line break inside it becomes a backslash and
+// Enter, the continuation ReadLine already joins with "\n" (a pasted line that
+// ends in a backslash keeps it: one backslash is added and one is dropped),
+// and a line break that ends the paste is dropped, so that the user reads the
+// paste on the screen and sends it with Enter (a backslash then ending the
+// paste continues the input, as it does when typed). A long one becomes a
+// placeholder such as "[paste 1: 200000 characters]", kept in pastes until
+// the input is read (see expand).
+//
+// Outside a paste the bytes pass unchanged; only a tail that could begin a
+// marker is held until the next read shows it is not one. Inside a paste,
+// control characters other than tab and line breaks are dropped, so pasted
+// bytes are only ever text: a pasted Ctrl-C, Ctrl-D, Ctrl-Z, DEL or escape
+// sequence does not act as the key it encodes.
 type pasteFilter struct {
-	inPaste  bool
-	held     []byte // a possible marker split across reads
-	lineDone bool   // a line break inside the paste, not yet written
-	afterCR  bool   // the last byte of the paste was \r (a \n after it is the same break)
+	inPaste bool
+	held    []byte // a possible marker split across reads
+	paste   []byte // the paste so far, control characters dropped
+	cut     bool   // the paste passed maxPasteBytes
+
+	mu     sync.Mutex        // pastes is read by the caller of ReadLine
+	pastes map[string]string // placeholder -> the text it stands for
+	n      int               // placeholders made
 }
 
 // feed appends to out what the editor should read for in.
@@ -54,7 +79,7 @@ func (f *pasteFilter) feed(out, in []byte) []byte {
 		switch {
 		case bytes.HasPrefix(rest, []byte(marker)):
 			if f.inPaste {
-				f.lineDone, f.afterCR = false, false // a final line break is dropped
+				out = f.endPaste(out)
 			}
 			f.inPaste = !f.inPaste
 			buf = rest[len(marker):]
@@ -73,35 +98,82 @@ func (f *pasteFilter) feed(out, in []byte) []byte {
 
 // flush returns what is held back, as it came: the input ended.
 func (f *pasteFilter) flush(out []byte) []byte {
+	if f.inPaste {
+		out = f.endPaste(out)
+		f.inPaste = false
+	}
 	out = append(out, f.held...)
 	f.held = nil
 	return out
 }
 
-// text appends bytes that hold no marker.
+// text appends bytes that hold no marker: to out, or to the paste.
 func (f *pasteFilter) text(out, b []byte) []byte {
 	if !f.inPaste {
 		return append(out, b...)
 	}
 	for _, c := range b {
-		switch {
-		case c == '\n' && f.afterCR:
-			f.afterCR = false
-		case c == '\r' || c == '\n':
-			if f.lineDone {
-				out = append(out, '\\', '\r')
-			}
-			f.lineDone, f.afterCR = true, c == '\r'
-		case c < 0x20 && c != '\t' || c == 0x7f:
-			// A control character: dropped (see pasteFilter).
-		default:
-			if f.lineDone {
-				out = append(out, '\\', '\r')
-				f.lineDone = false
-			}
-			f.afterCR = false
-			out = append(out, c)
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			continue // a control character (see pasteFilter)
 		}
+		if len(f.paste) >= maxPasteBytes {
+			f.cut = true
+			continue
+		}
+		f.paste = append(f.paste, c)
 	}
 	return out
+}
+
+// endPaste appends what the editor reads for the paste that just ended.
+func (f *pasteFilter) endPaste(out []byte) []byte {
+	text := strings.ReplaceAll(strings.ReplaceAll(string(f.paste), "\r\n", "\n"), "\r", "\n")
+	text = strings.TrimSuffix(text, "\n")
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	f.paste = f.paste[:0]
+	if cap(f.paste) > 64<<10 {
+		f.paste = nil // do not keep a big buffer for the next paste
+	}
+	cut := f.cut
+	f.cut = false
+	if !cut && len(text) <= inlinePasteBytes && longestLine(text) <= inlinePasteLine {
+		return append(out, strings.ReplaceAll(text, "\n", "\\\r")...)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	lines := strings.Count(text, "\n") + 1
+	desc := fmt.Sprintf("%d characters", utf8.RuneCountInString(text))
+	if lines > 1 {
+		desc = fmt.Sprintf("%d lines, %s", lines, desc)
+	}
+	if cut {
+		desc += fmt.Sprintf(", cut at %d MiB", maxPasteBytes>>20)
+	}
+	ph := fmt.Sprintf("[paste %d: %s]", f.n, desc)
+	if f.pastes == nil {
+		f.pastes = map[string]string{}
+	}
+	f.pastes[ph] = text
+	return append(out, ph...)
+}
+
+// expand replaces the placeholders in an input with the pastes they stand
+// for, and forgets every paste: each belongs to the input it was made in.
+func (f *pasteFilter) expand(input string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ph, text := range f.pastes {
+		input = strings.ReplaceAll(input, ph, text)
+	}
+	clear(f.pastes)
+	return input
+}
+
+func longestLine(s string) int {
+	longest := 0
+	for line := range strings.SplitSeq(s, "\n") {
+		longest = max(longest, len(line))
+	}
+	return longest
 }

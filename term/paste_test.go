@@ -1,7 +1,9 @@
 package term
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -87,5 +89,79 @@ func TestIO_ReadLine_TerminalPaste(t *testing.T) {
 	s.typeAfter("you> ", keyUp+keyUp+keyEnter)
 	if r, want := wait(t, ch), "func main() { \tfmt.Println(\"hi\") \\ }"; r.line != want || r.err != nil {
 		t.Errorf("two entries back in the history: %q, %v; want %q", r.line, r.err, want)
+	}
+}
+
+// A long paste becomes a placeholder that the input expands; a short one is
+// typed in. A paste past the cap is kept up to it and says so.
+func TestPasteFilter_LongPastes(t *testing.T) {
+	long := strings.Repeat("0123456789", 300)               // 3000 characters, one line
+	wide := "first\n" + strings.Repeat("w", 600) + "\nlast" // a line too long to type in
+	many := strings.Repeat("short line\n", 300)             // 3300 bytes
+	tests := []struct {
+		name, paste, placeholder, want string
+	}{
+		{"one long line", long, "[paste 1: 3000 characters]", long},
+		{"a wide line among short ones", wide, "[paste 1: 3 lines, 611 characters]", wide},
+		{"many lines, CR LF, the last break dropped", strings.ReplaceAll(many, "\n", "\r\n"), "[paste 1: 300 lines, 3299 characters]", strings.TrimSuffix(many, "\n")},
+		{"characters, not bytes", strings.Repeat("é", 1500), "[paste 1: 1500 characters]", strings.Repeat("é", 1500)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f pasteFilter
+			out := f.feed(nil, []byte("see "+pasteStart+tt.paste+pasteEnd+" please"))
+			if got := string(out); got != "see "+tt.placeholder+" please" {
+				t.Fatalf("the editor reads %q, want the placeholder %q", shorten(got), tt.placeholder)
+			}
+			if got := f.expand(string(out)); got != "see "+tt.want+" please" {
+				t.Errorf("expanded: %q", shorten(got))
+			}
+			if got := f.expand(string(out)); got != string(out) {
+				t.Errorf("a placeholder outlived its input")
+			}
+		})
+	}
+
+	var f pasteFilter
+	f.feed(nil, []byte(pasteStart))
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	for range maxPasteBytes>>20 + 2 {
+		f.feed(nil, chunk)
+	}
+	out := string(f.feed(nil, []byte(pasteEnd)))
+	if want := fmt.Sprintf("[paste 1: %d characters, cut at %d MiB]", maxPasteBytes, maxPasteBytes>>20); out != want {
+		t.Fatalf("an oversized paste reads %q, want %q", out, want)
+	}
+	if got := f.expand(out); len(got) != maxPasteBytes {
+		t.Errorf("the oversized paste kept %d bytes, want %d", len(got), maxPasteBytes)
+	}
+}
+
+func shorten(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// A 200 KB line of minified JSON pasted into a real terminal is one input,
+// whole, at once: typed into the editor character by character it kept the
+// prompt busy for minutes.
+func TestIO_ReadLine_TerminalLongPaste(t *testing.T) {
+	s := newScreen(t, nil)
+	ch := s.readLine(context.Background(), "you> ")
+	s.waitFor(pasteOn)
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 20000 {
+		fmt.Fprintf(&b, `{"id":%d},`, i)
+	}
+	json := strings.TrimSuffix(b.String(), ",") + "]"
+	s.typeAfter("you> ", "explain "+pasteStart+json+pasteEnd)
+	s.waitFor("[paste 1: ")
+	s.typeAfter("characters]", keyEnter)
+	r := wait(t, ch)
+	if r.err != nil || r.line != "explain "+json {
+		t.Fatalf("ReadLine = %q (%d bytes), %v; want the whole paste", shorten(r.line), len(r.line), r.err)
 	}
 }

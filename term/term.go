@@ -46,8 +46,9 @@ type IO struct {
 	rl    *readline.Instance
 	gate  *gate // lets the line editor read only during a call
 
-	pasteWanted atomic.Bool // an input is being read: raw mode brings bracketed paste
-	pasteOn     atomic.Bool // the terminal was asked for bracketed paste
+	pastes      *pasteFilter // the line editor's, for the placeholders of long pastes
+	pasteWanted atomic.Bool  // an input is being read: raw mode brings bracketed paste
+	pasteOn     atomic.Bool  // the terminal was asked for bracketed paste
 	closed      bool
 }
 
