@@ -95,6 +95,38 @@ func TestExamples_EditorConfigs(t *testing.T) {
 	}
 }
 
+// TestExamples_SystemdUnit checks that the deploy example's ExecStart parses
+// as serve's flags, with the token variable it names set.
+func TestExamples_SystemdUnit(t *testing.T) {
+	data, err := os.ReadFile("examples/deploy/glm-mcp.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := strings.ReplaceAll(string(data), "\\\n", " ")
+	var args []string
+	for _, line := range strings.Split(unit, "\n") {
+		if cmd, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			args = strings.Fields(cmd)
+		}
+	}
+	if len(args) < 2 || args[1] != "serve" {
+		t.Fatalf("ExecStart should run glm-mcp serve: %q", args)
+	}
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(k string) string {
+		if k == "GLM_MCP_TOKEN" {
+			return "a-token"
+		}
+		return ""
+	}}
+	cfg, err := a.parseServe(args[2:])
+	if err != nil {
+		t.Fatalf("the unit's flags: %v", err)
+	}
+	if cfg.DrainDelay <= 0 || cfg.ShutdownTimeout <= 0 {
+		t.Errorf("the unit should set a drain delay and a shutdown timeout: %+v", cfg)
+	}
+}
+
 // TestExamples_MCPServersAndDemoDB checks the mcpServers example parses (with
 // ${VAR} expanded) and the demo database script loads into a real SQLite file
 // the sqlite toolkit serves.

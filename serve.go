@@ -24,18 +24,21 @@ type serveConfig struct {
 	HTTPHeaderTimeout, HTTPBodyTimeout, HTTPIdleTimeout time.Duration
 	// ShutdownTimeout bounds how long calls in flight may finish after SIGTERM.
 	ShutdownTimeout time.Duration
+	// DrainDelay: how long to go on serving after SIGTERM, /healthz at 503.
+	DrainDelay time.Duration
 	token           string // the value of $HTTPTokenEnv; never logged
 }
 
 const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--http ADDR [--http-token-env VAR]]
-       [--http-max-body BYTES] [--shutdown-timeout DUR] [--log-level LEVEL] [--log-format json|console]
+       [--http-max-body BYTES] [--drain-delay DUR] [--shutdown-timeout DUR] [--log-level LEVEL] [--log-format json|console]
        [--config FILE] [--profile NAME]
 
 Serves the toolkits over MCP: newline-delimited JSON-RPC on stdin/stdout (what
 editors spawn), or Streamable HTTP at http://ADDR/mcp with --http, with
 GET /healthz (503 while draining) and GET /metrics (Prometheus, behind the
-token). On SIGTERM the HTTP server stops accepting and lets calls in flight
-finish. Logs go to stderr.`
+token). On SIGTERM the HTTP server answers 503 at /healthz, goes on serving
+for --drain-delay, then stops accepting and lets calls in flight finish.
+Logs go to stderr.`
 
 // registerServe adds serve's flags to fs.
 func (cfg *serveConfig) registerServe(fs *flag.FlagSet) {
@@ -46,6 +49,7 @@ func (cfg *serveConfig) registerServe(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.HTTPAddr, "http", "", "serve Streamable HTTP on ADDR (host:port) instead of stdio")
 	fs.StringVar(&cfg.HTTPTokenEnv, "http-token-env", "", "environment variable holding the bearer token HTTP clients must send (required off loopback)")
 	fs.Int64Var(&cfg.HTTPMaxBody, "http-max-body", mcpserver.DefaultMaxBody, "largest HTTP request body accepted, in bytes (larger: 413)")
+	fs.DurationVar(&cfg.DrainDelay, "drain-delay", 0, "on SIGTERM, how long to go on serving with /healthz at 503 before closing the listener (about two health-check intervals of the load balancer)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", mcpserver.DefaultShutdownTimeout, "on SIGTERM, how long HTTP calls in flight may take to finish")
 	fs.DurationVar(&cfg.HTTPHeaderTimeout, "http-header-timeout", mcpserver.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	fs.DurationVar(&cfg.HTTPBodyTimeout, "http-body-timeout", mcpserver.DefaultBodyTimeout, "time a client has to send a request's body, once authorised")
@@ -80,6 +84,9 @@ func (a *app) parseServe(args []string) (serveConfig, error) {
 	}
 	if cfg.HTTPMaxBody <= 0 {
 		return cfg, usageError("--http-max-body must be positive")
+	}
+	if cfg.DrainDelay < 0 {
+		return cfg, usageError("--drain-delay must not be negative")
 	}
 	if cfg.ShutdownTimeout <= 0 || cfg.HTTPHeaderTimeout <= 0 || cfg.HTTPBodyTimeout <= 0 || cfg.HTTPIdleTimeout <= 0 {
 		return cfg, usageError("--shutdown-timeout, --http-header-timeout, --http-body-timeout and --http-idle-timeout must be positive")
@@ -119,7 +126,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	if cfg.HTTPAddr != "" {
 		err := mcpserver.ServeHTTP(ctx, srv, mcpserver.HTTPOptions{
-			Addr: cfg.HTTPAddr, Token: cfg.token, MaxBody: cfg.HTTPMaxBody, ShutdownTimeout: cfg.ShutdownTimeout,
+			Addr: cfg.HTTPAddr, Token: cfg.token, MaxBody: cfg.HTTPMaxBody, ShutdownTimeout: cfg.ShutdownTimeout, DrainDelay: cfg.DrainDelay,
 			ReadHeaderTimeout: cfg.HTTPHeaderTimeout, BodyTimeout: cfg.HTTPBodyTimeout, IdleTimeout: cfg.HTTPIdleTimeout, Metrics: metrics,
 		}, logger)
 		if errors.Is(err, mcpserver.ErrShutdownTimeout) {

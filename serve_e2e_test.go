@@ -395,3 +395,56 @@ func TestServe_HTTPFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestServe_DrainDelay: after SIGTERM with --drain-delay, the replica keeps
+// its listener and serves calls while /healthz answers 503 (what a load
+// balancer's health check sees), then closes it and exits 0.
+func TestServe_DrainDelay(t *testing.T) {
+	root, _ := filesRoot(t)
+	s := startServeHTTP(t, nil, "--root", root, "--toolkits", "files", "--drain-delay", "5s")
+	health := func() (int, error) {
+		resp, err := http.Get(s.base + "/healthz")
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if code, err := health(); code != 200 {
+		t.Fatalf("/healthz before SIGTERM: %d, %v", code, err)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	var err error
+	for range 200 { // the signal is handled asynchronously
+		if code, err = health(); code == 503 || err != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if code != 503 {
+		t.Fatalf("/healthz while draining: %d, %v; want 503 on a new connection", code, err)
+	}
+	client := sdk.NewClient(&sdk.Implementation{Name: "e2e", Version: "1"}, nil)
+	cs, err := client.Connect(testContext(t), &sdk.StreamableClientTransport{Endpoint: s.base + "/mcp", MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatalf("a new client during the drain delay: %v", err)
+	}
+	if res := callTool(t, cs, "list_directory", map[string]any{}, nil); res.IsError {
+		t.Errorf("a call during the drain delay failed")
+	}
+	cs.Close()
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit after the drain delay")
+	}
+	if s.err != nil {
+		t.Errorf("exit after SIGTERM: %v, want status 0", s.err)
+	}
+	if _, err := health(); err == nil {
+		t.Errorf("the listener is still open after exit")
+	}
+}

@@ -49,6 +49,12 @@ type HTTPOptions struct {
 	// ShutdownTimeout bounds how long calls in flight may take to finish
 	// once ctx is cancelled.
 	ShutdownTimeout time.Duration
+	// DrainDelay, when positive, is how long the server goes on accepting
+	// and serving once ctx is cancelled, with /healthz already answering
+	// 503, before it closes its listener: time for a load balancer's health
+	// checks to take the replica out, so that no client meets a refused
+	// connection. ShutdownTimeout counts from its end.
+	DrainDelay time.Duration
 	// Metrics, when set, is served at /metrics (behind the token).
 	Metrics *Metrics
 	// Ready, when set, is called with the listening address before serving.
@@ -102,9 +108,10 @@ func isLoopbackHost(host string) bool {
 }
 
 // ServeHTTP listens on opts.Addr and serves s until ctx is cancelled. Then
-// it drains: /healthz answers 503, the listener closes, long-lived GET
-// streams end, and calls in flight get up to opts.ShutdownTimeout to finish.
-// It returns nil when they all did.
+// it drains: /healthz answers 503, requests are still served for
+// opts.DrainDelay, then the listener closes, long-lived GET streams end, and
+// calls in flight get up to opts.ShutdownTimeout to finish. It returns nil
+// when they all did.
 func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logger zerolog.Logger) error {
 	opts = opts.withDefaults()
 	if !IsLoopbackAddr(opts.Addr) && opts.Token == "" {
@@ -136,6 +143,14 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions, logge
 	case <-ctx.Done():
 	}
 	h.Drain()
+	if opts.DrainDelay > 0 {
+		logger.Info().Dur("delay", opts.DrainDelay).Msg("draining: /healthz answers 503; still serving until the load balancer notices")
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve http: %w", err)
+		case <-time.After(opts.DrainDelay):
+		}
+	}
 	logger.Info().Dur("timeout", opts.ShutdownTimeout).Msg("draining: no new connections, waiting for calls in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.ShutdownTimeout)
 	defer cancel()
