@@ -26,7 +26,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	// DrainDelay: how long to go on serving after SIGTERM, /healthz at 503.
 	DrainDelay time.Duration
-	token           string // the value of $HTTPTokenEnv; never logged
+	token      string // the value of $HTTPTokenEnv; never logged
 }
 
 const serveSynopsis = `serve [--root DIR]... [--toolkits files,sqlite,http] [--http ADDR [--http-token-env VAR]]
