@@ -51,7 +51,7 @@ start_cluster() {
 	echo hello >"$tmp/root/a.txt"
 	start_replica r1 "$p1"
 	start_replica r2 "$p2"
-	start_replica r3 "$p3"
+	start_replica r3 "$p3" --drain-delay 3s
 	r1="http://127.0.0.1:$p1" r2="http://127.0.0.1:$p2" r3="http://127.0.0.1:$p3"
 	lb="http://127.0.0.1:$plb/mcp"
 	stats="http://127.0.0.1:$pstats"
@@ -69,10 +69,12 @@ start_cluster() {
 	fi
 }
 
-start_replica() { # NAME PORT
-	"$tmp/glm-mcp" serve --http "127.0.0.1:$2" --http-token-env GLM_MCP_TOKEN \
+start_replica() { # NAME PORT [FLAG...]
+	local name=$1 port=$2
+	shift 2
+	"$tmp/glm-mcp" serve --http "127.0.0.1:$port" --http-token-env GLM_MCP_TOKEN \
 		--root "$tmp/root" --toolkits files,http --allow-host "127.0.0.1:$pslow" \
-		--shutdown-timeout 20s --log-format json --log-level info 2>"$tmp/$1.log" &
-	rpid[$1]=$!
+		--shutdown-timeout 20s --log-format json --log-level info "$@" 2>"$tmp/$name.log" &
+	rpid[$name]=$!
 	pids+=($!)
 }

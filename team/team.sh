@@ -8,7 +8,10 @@
 #   2. a 2025-11-25 session keeps working across 100 calls, all on one replica;
 #   3. a replica given SIGTERM mid-load lets its call in flight finish, no call
 #      through the balancer fails, and it exits 0 within --shutdown-timeout;
-#   4. the two replicas left share the load.
+#   4. the two replicas left share the load;
+#   5. a replica with --drain-delay given SIGTERM mid-load is marked DOWN by
+#      HAProxy's health check (its /healthz at 503) while it still listens,
+#      no call fails, and it exits 0.
 # Installs HAProxy from Debian's packages when missing; in CI (CI=true) a
 # missing HAProxy fails, elsewhere the script skips and says how to install it.
 # Ends with "N passed, M failed"; exit status 1 when anything failed.
@@ -86,6 +89,33 @@ if "$client" wait-lb "$stats" 2 && "$client" spread -lb "$lb" -replicas "$r1,$r3
 	ok "the two replicas left share the load"
 else
 	bad "load after one replica stopped"
+fi
+
+# r3 runs with --drain-delay 3s: HAProxy must see its 503 and take it out
+# before it closes its listener.
+if "$client" drain -lb "$lb" -victim "$r3" -victim-pid "${rpid[r3]}" -slow "127.0.0.1:$pslow" -delay 5s -n 2000 -c 6; then
+	ok "SIGTERM with --drain-delay mid-load: no call failed"
+else
+	bad "SIGTERM with --drain-delay mid-load"
+fi
+for _ in $(seq 1 250); do
+	kill -0 "${rpid[r3]}" 2>/dev/null || break
+	sleep 0.1
+done
+wait "${rpid[r3]}" 2>/dev/null
+code=$?
+down=$(grep -m1 -E 'r3 is DOWN.*503' "$tmp/haproxy.log")
+if [ -n "$down" ] && [ "$code" -eq 0 ]; then
+	ok "HAProxy took the draining replica out on its 503 ($(echo "$down" | grep -o 'check duration: [0-9]*ms' || true)), and it exited 0"
+else
+	tail -n 5 "$tmp/haproxy.log" "$tmp/r3.log"
+	bad "the draining replica: HAProxy saw no 503 (\"$down\") or it exited $code"
+fi
+# Its listener closed only after the delay: the log says when each happened.
+if grep -q 'still serving until the load balancer notices' "$tmp/r3.log"; then
+	ok "the draining replica served on through its drain delay"
+else
+	bad "no drain delay in the draining replica's log"
 fi
 
 finish
