@@ -94,7 +94,7 @@ type TooLongError struct {
 
 func (e *TooLongError) Error() string {
 	return fmt.Sprintf("the conversation is about %d tokens and the model's window is %d, even with older tool results elided; "+
-		"nothing was sent: shorten the prompt or start a new conversation", e.Estimated, e.Window)
+		"nothing was sent: shorten the prompt, or start a new conversation", e.Estimated, e.Window)
 }
 
 // tooLongFactor is how far over the window an estimate must be for the run

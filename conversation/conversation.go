@@ -152,10 +152,12 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 	}
 	c.msgs = append([]glm.Message(nil), res.Messages...)
 	var tooLong *bridge.TooLongError
-	if errors.As(err, &tooLong) {
-		// Never sent, and it would make every later turn too long as well:
+	if errors.As(err, &tooLong) || glm.IsContextExceeded(err) {
+		// Too long for the window (refused before sending, or by the
+		// endpoint), and it would make every later turn too long as well:
 		// the prompt leaves the conversation, and the transcript says so
-		// after it (WireMessages leaves both out).
+		// after it (WireMessages leaves both out). A turn that got as far as
+		// an answer or a tool round ends otherwise and keeps its prompt.
 		if n := len(c.msgs); n > 0 && c.msgs[n-1].Role == glm.RoleUser {
 			c.msgs = c.msgs[:n-1]
 			if rerr := c.record(ctx, glm.Message{Role: glm.RoleAssistant, Content: unsentNote}); rerr != nil {
@@ -169,9 +171,10 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 	return res, err
 }
 
-// unsentNote follows, in the transcript, a prompt that was not sent because
-// the conversation with it was far over the model's window.
-const unsentNote = "[the prompt above was too long for the model's window and was not sent]"
+// unsentNote follows, in the transcript, the prompt (or prompts, when an
+// unanswered one was asked again with it) that made the conversation too
+// long for the model's window, and that the conversation left out.
+const unsentNote = "[the prompt above made the conversation too long for the model's window; it was left out]"
 
 // cancelNote is the answer recorded for a turn the user cancelled, so that
 // the conversation can go on (GLM refuses two user turns in a row) and the

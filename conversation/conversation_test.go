@@ -171,3 +171,32 @@ func TestConversation_PromptTooLong(t *testing.T) {
 		t.Errorf("continuing should leave the unsent prompt out: %+v", again)
 	}
 }
+
+// TestConversation_PromptRefusedAsTooLong: a prompt the endpoint refuses as
+// too long (code 1261, after the loop's one retry) also leaves the
+// conversation, so the next turn does not carry it and fail the same way.
+func TestConversation_PromptRefusedAsTooLong(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	exceeded := &glm.APIError{Status: 400, Code: "1261", Message: "Prompt exceeds max length", Kind: glm.KindContextTooLong}
+	model := &fakeModel{replies: []any{exceeded, "fine"}} // nothing to elide: no retry
+	cat, err := bridge.NewCatalog(nil, bridge.CatalogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bridge.Runner{Model: model, Catalog: cat, Template: glm.Request{Model: "glm-4.7"}}
+	c, err := Start(ctx, Options{Store: st, Meta: store.TranscriptMeta{Provider: "fake", Model: "glm-4.7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Turn(ctx, r, "a prompt the endpoint finds too long"); !glm.IsContextExceeded(err) {
+		t.Fatalf("err %v, want the endpoint's context error", err)
+	}
+	if _, err := c.Turn(ctx, r, "a short question"); err != nil {
+		t.Fatalf("the next turn: %v", err)
+	}
+	last := model.reqs[len(model.reqs)-1].Messages
+	if len(last) != 1 || last[0].Content != "a short question" {
+		t.Errorf("the next request carried the refused prompt: %+v", last)
+	}
+}
