@@ -341,12 +341,14 @@ func (s *syncBuffer) String() string {
 
 func TestAsk_ContinueAfterAFailureAndDoubleDash(t *testing.T) {
 	fake := glmtest.New(t,
-		glmtest.Turn{Error: &glmtest.Error{Code: "1261"}},
+		// A parameter error: not retried, and not about the prompt's
+		// length (a prompt refused as too long leaves the conversation).
+		glmtest.Turn{Error: &glmtest.Error{Code: "1214"}},
 		glmtest.Turn{Content: "answered both"},
 	)
 	env, _ := askEnv(t)
 	if res := runBin(t, env, "", "ask", "--base-url", fake.URL, "--toolkits", "files", "--root", t.TempDir(), "first question"); res.code != 1 {
-		t.Fatalf("a 1261 should fail the run: exit %d %s", res.code, res.stderr)
+		t.Fatalf("a 1214 should fail the run: exit %d %s", res.code, res.stderr)
 	}
 	res := runBin(t, env, "", "ask", "-c", "--base-url", fake.URL, "--toolkits", "files", "--root", t.TempDir(), "--", "what", "does", "--yes", "do?")
 	if res.code != 0 {
