@@ -232,12 +232,26 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		msg = "unknown flag --" + name
+		msg = "unknown flag " + asTyped(args, name)
 		if near := closestFlag(fs, name); near != "" {
 			msg += "; did you mean --" + near + "?"
 		}
 	}
 	return usageError("%s (see 'glm-mcp %s -h')", msg, fs.Name())
+}
+
+// asTyped is flag name as the user wrote it among args: -name or --name.
+func asTyped(args []string, name string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		flagName, _, _ := strings.Cut(a, "=")
+		if flagName == "-"+name || flagName == "--"+name {
+			return flagName
+		}
+	}
+	return "--" + name
 }
 
 // closestFlag is the flag of fs nearest to name (see closest), or "".

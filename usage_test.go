@@ -41,7 +41,7 @@ func TestFitLines(t *testing.T) {
 		{"fits", 80, []string{"done", "1.2K in, 20 out", "19 ms"}, "done · 1.2K in, 20 out · 19 ms", "done · 1.2K in, 20 out · 19 ms"},
 		{"breaks between parts", 22, []string{"done", "1.2K in, 20 out", "$0.0030", "19 ms"}, "done · 1.2K in, 20 out\n$0.0030 · 19 ms", "done · 1.2K in, 20 out"},
 		{"a part wider than the line stays whole", 5, []string{"status", "longer part"}, "status\nlonger part", "status"},
-		{"counts characters, not bytes", 9, []string{"ab", "··"}, "ab · ··", "ab · ··"},
+		{"counts characters, not bytes", 8, []string{"ab", "···"}, "ab · ···", "ab · ···"}, // 8 characters, 11 bytes
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

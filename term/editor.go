@@ -177,7 +177,8 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 		t.setPaste(false)
 	}()
 	var parts []string
-	for p := prompt; ; p = "... " {
+	p := prompt
+	for {
 		rl.SetPrompt(p)
 		line, err := rl.Readline()
 		switch {
@@ -186,21 +187,28 @@ func (t *IO) editLine(ctx context.Context, prompt string) (string, error) {
 		case errors.Is(err, readline.ErrInterrupt):
 			return strings.Join(append(parts, line), "\n"), ErrInterrupt
 		case err == io.EOF && len(parts) > 0:
-			return t.pastes.expand(strings.Join(parts, "\n")), nil
+			return t.pastes.expand(strings.Join(parts, "\n"))
 		case err != nil:
 			return "", err
 		}
 		cont, ok := strings.CutSuffix(line, `\`)
-		if !ok {
-			input := strings.Join(append(parts, line), "\n")
-			if strings.TrimSpace(input) != "" {
-				// One history entry per input, on one line: a paste is one
-				// entry (a long one by its placeholder), not a flood of lines.
-				rl.SaveHistory(strings.ReplaceAll(input, "\n", " "))
-			}
-			return t.pastes.expand(input), nil
+		if ok {
+			parts, p = append(parts, cont), "... "
+			continue
 		}
-		parts = append(parts, cont)
+		input := strings.Join(append(parts, line), "\n")
+		if strings.TrimSpace(input) != "" {
+			// One history entry per input, on one line: a paste is one
+			// entry (a long one by its placeholder), not a flood of lines.
+			rl.SaveHistory(strings.ReplaceAll(input, "\n", " "))
+		}
+		expanded, err := t.pastes.expand(input)
+		if err == nil {
+			return expanded, nil
+		}
+		// A placeholder recalled from an older session: say so, ask again.
+		fmt.Fprintln(t.errOut, err)
+		parts, p = nil, prompt
 	}
 }
 

@@ -2,7 +2,10 @@ package term
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -38,8 +41,8 @@ const (
 // and a line break that ends the paste is dropped, so that the user reads the
 // paste on the screen and sends it with Enter (a backslash then ending the
 // paste continues the input, as it does when typed). A long one becomes a
-// placeholder such as "[paste 1: 200000 characters]", kept in pastes until
-// the input is read (see expand).
+// placeholder such as "[paste 1: 200000 characters]" that the input
+// expands when it is read (see expand).
 //
 // Outside a paste the bytes pass unchanged; only a tail that could begin a
 // marker is held until the next read shows it is not one. Inside a paste,
@@ -52,10 +55,24 @@ type pasteFilter struct {
 	paste   []byte // the paste so far, control characters dropped
 	cut     bool   // the paste passed maxPasteBytes
 
-	mu     sync.Mutex        // pastes is read by the caller of ReadLine
-	pastes map[string]string // placeholder -> the text it stands for
-	n      int               // placeholders made
+	mu     sync.Mutex // pastes is read by the caller of ReadLine
+	pastes []heldPaste // the newest last; see keptPastes
+	n      int         // placeholders made
 }
+
+// heldPaste is a long paste and the placeholder that stands for it.
+type heldPaste struct{ placeholder, text string }
+
+// The session keeps its last keptPastes long pastes, up to keptPasteBytes in
+// all, so that an input recalled from the history expands as it did.
+const (
+	keptPastes     = 4
+	keptPasteBytes = 2 * maxPasteBytes
+)
+
+// placeholderPattern matches what a placeholder looks like, to tell the user
+// when one no longer stands for a paste (from an earlier session's history).
+var placeholderPattern = regexp.MustCompile(`\[paste [0-9]+: [^\]]*characters[^\]]*\]`)
 
 // feed appends to out what the editor should read for in.
 func (f *pasteFilter) feed(out, in []byte) []byte {
@@ -151,23 +168,43 @@ func (f *pasteFilter) endPaste(out []byte) []byte {
 		desc += fmt.Sprintf(", cut at %d MiB", maxPasteBytes>>20)
 	}
 	ph := fmt.Sprintf("[paste %d: %s]", f.n, desc)
-	if f.pastes == nil {
-		f.pastes = map[string]string{}
+	f.pastes = append(f.pastes, heldPaste{ph, text})
+	total := 0
+	for i := len(f.pastes) - 1; i >= 0; i-- {
+		total += len(f.pastes[i].text)
+		if len(f.pastes)-i > keptPastes || total > keptPasteBytes {
+			f.pastes = slices.Delete(f.pastes, 0, i+1)
+			break
+		}
 	}
-	f.pastes[ph] = text
 	return append(out, ph...)
 }
 
+// ErrPasteGone: an input holds a placeholder of a paste no longer kept.
+var ErrPasteGone = errors.New("a paste in this input is no longer kept")
+
 // expand replaces the placeholders in an input with the pastes they stand
-// for, and forgets every paste: each belongs to the input it was made in.
-func (f *pasteFilter) expand(input string) string {
+// for, in one pass. A placeholder whose paste is gone (an older session's,
+// recalled from the history) is an error naming it, rather than being sent
+// as the text of the prompt.
+func (f *pasteFilter) expand(input string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for ph, text := range f.pastes {
-		input = strings.ReplaceAll(input, ph, text)
+	pairs := make([]string, 0, 2*len(f.pastes))
+	held := map[string]bool{}
+	for _, p := range f.pastes {
+		pairs = append(pairs, p.placeholder, p.text)
+		held[p.placeholder] = true
 	}
-	clear(f.pastes)
-	return input
+	for _, ph := range placeholderPattern.FindAllString(input, -1) {
+		if !held[ph] {
+			return "", fmt.Errorf("%w: %s (paste it again)", ErrPasteGone, ph)
+		}
+	}
+	if len(pairs) == 0 {
+		return input, nil
+	}
+	return strings.NewReplacer(pairs...).Replace(input), nil
 }
 
 func longestLine(s string) int {

@@ -3,6 +3,7 @@ package term
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -113,13 +114,39 @@ func TestPasteFilter_LongPastes(t *testing.T) {
 			if got := string(out); got != "see "+tt.placeholder+" please" {
 				t.Fatalf("the editor reads %q, want the placeholder %q", shorten(got), tt.placeholder)
 			}
-			if got := f.expand(string(out)); got != "see "+tt.want+" please" {
-				t.Errorf("expanded: %q", shorten(got))
-			}
-			if got := f.expand(string(out)); got != string(out) {
-				t.Errorf("a placeholder outlived its input")
+			for range 2 { // recalled from the history, it expands again
+				if got, err := f.expand(string(out)); got != "see "+tt.want+" please" || err != nil {
+					t.Errorf("expanded: %q, %v", shorten(got), err)
+				}
 			}
 		})
+	}
+
+	// The session keeps the last four long pastes; an older placeholder, or
+	// one from another session, is an error rather than prompt text.
+	var kept pasteFilter
+	var placeholders []string
+	for i := range 6 {
+		placeholders = append(placeholders, string(kept.feed(nil, []byte(pasteStart+strings.Repeat(fmt.Sprint(i), 3000)+pasteEnd))))
+	}
+	for i, ph := range placeholders {
+		got, err := kept.expand("x " + ph)
+		if gone := i < 2; gone != errors.Is(err, ErrPasteGone) || !gone && got != "x "+strings.Repeat(fmt.Sprint(i), 3000) {
+			t.Errorf("paste %d of 6: %q, %v; want it gone %v", i+1, shorten(got), err, gone)
+		}
+	}
+	if _, err := kept.expand("a typed [paste 9: 12 characters] look-alike"); !errors.Is(err, ErrPasteGone) || !strings.Contains(err.Error(), "[paste 9: 12 characters]") {
+		t.Errorf("a placeholder with no paste: %v", err)
+	}
+	if got, err := kept.expand("[not a paste] and [paste] stay"); got != "[not a paste] and [paste] stay" || err != nil {
+		t.Errorf("text that is no placeholder: %q, %v", got, err)
+	}
+	// One pass: a paste whose text looks like another placeholder is not expanded again.
+	var nested pasteFilter
+	first := string(nested.feed(nil, []byte(pasteStart+strings.Repeat("a", 3000)+pasteEnd)))
+	second := string(nested.feed(nil, []byte(pasteStart+first+strings.Repeat("b", 3000)+pasteEnd)))
+	if got, err := nested.expand(second); got != first+strings.Repeat("b", 3000) || err != nil {
+		t.Errorf("a paste holding a placeholder's text: %q, %v", shorten(got), err)
 	}
 
 	var f pasteFilter
@@ -132,7 +159,7 @@ func TestPasteFilter_LongPastes(t *testing.T) {
 	if want := fmt.Sprintf("[paste 1: %d characters, cut at %d MiB]", maxPasteBytes, maxPasteBytes>>20); out != want {
 		t.Fatalf("an oversized paste reads %q, want %q", out, want)
 	}
-	if got := f.expand(out); len(got) != maxPasteBytes {
+	if got, _ := f.expand(out); len(got) != maxPasteBytes {
 		t.Errorf("the oversized paste kept %d bytes, want %d", len(got), maxPasteBytes)
 	}
 }
@@ -163,5 +190,22 @@ func TestIO_ReadLine_TerminalLongPaste(t *testing.T) {
 	r := wait(t, ch)
 	if r.err != nil || r.line != "explain "+json {
 		t.Fatalf("ReadLine = %q (%d bytes), %v; want the whole paste", shorten(r.line), len(r.line), r.err)
+	}
+	// Recalled from the history, the placeholder still stands for the paste.
+	ch = s.readLine(context.Background(), "you> ")
+	s.waitCount(pasteOn, 2)
+	s.typeAfter("you> ", keyUp+keyEnter)
+	if r := wait(t, ch); r.err != nil || r.line != "explain "+json {
+		t.Errorf("recalled: %q (%d bytes), %v; want the whole paste", shorten(r.line), len(r.line), r.err)
+	}
+	// A placeholder that stands for nothing (an older session's) is not
+	// sent: the prompt says so and asks again.
+	ch = s.readLine(context.Background(), "you> ")
+	s.waitCount(pasteOn, 3)
+	s.typeAfter("you> ", "see [paste 7: 12 characters]"+keyEnter)
+	s.waitFor("no longer kept")
+	s.typeAfter("(paste it again)", "fine"+keyEnter)
+	if r := wait(t, ch); r.err != nil || r.line != "fine" {
+		t.Errorf("after a stale placeholder: %q, %v; want \"fine\"", r.line, r.err)
 	}
 }
