@@ -55,7 +55,7 @@ type pasteFilter struct {
 	paste   []byte // the paste so far, control characters dropped
 	cut     bool   // the paste passed maxPasteBytes
 
-	mu     sync.Mutex // pastes is read by the caller of ReadLine
+	mu     sync.Mutex  // pastes is read by the caller of ReadLine
 	pastes []heldPaste // the newest last; see keptPastes
 	n      int         // placeholders made
 }
