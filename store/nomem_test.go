@@ -23,12 +23,7 @@ import (
 // again once lowered, so this runs in a child process.
 func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"=nomem", helperDB+"="+db)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	out := runChild(t, "nomem", db)
 	for _, want := range []string{"heap full", "bounded wait gave up", "write waiting", "write landed"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("child output lacks %q:\n%s", want, out)
@@ -43,6 +38,19 @@ func TestStore_WriteWaitsForTheSharedHeap(t *testing.T) {
 	if err != nil || len(tr.Messages) != 1 || tr.Messages[0].Content != "written while the heap was full" {
 		t.Errorf("transcript %+v, %v; want its one message", tr, err)
 	}
+}
+
+// runChild runs the test binary's TestHelperProcess in mode on db and
+// returns what it printed; it fails t when the child does.
+func runChild(t *testing.T, mode, db string) []byte {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperDB+"="+db)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child %s: %v\n%s", mode, err, out)
+	}
+	return out
 }
 
 // helperNomem fills SQLite's heap, under a 32 MiB limit, with another
@@ -129,12 +137,7 @@ func helperNomem(path string) error {
 // before); search finds words there and not past it.
 func TestStore_BigMessageIndexedWithinTheHeap(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"=bigmsg", helperDB+"="+db)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	runChild(t, "bigmsg", db)
 	s := openAt(t, db)
 	checkIndex(t, s)
 	ctx := context.Background()

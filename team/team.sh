@@ -25,6 +25,15 @@ bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 source "$here/lib.sh"
+
+# exited PID: waits up to 25 s for the process to end; false if it did not.
+exited() {
+	for _ in $(seq 1 250); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
 if ! need_haproxy; then
 	if [ "${CI:-}" = true ]; then
 		bad "HAProxy is missing and could not be installed (apt-get update && apt-get install -y haproxy)"
@@ -62,11 +71,7 @@ else
 	bad "SIGTERM mid-load"
 fi
 # The replica must exit 0 within its --shutdown-timeout (20 s).
-for _ in $(seq 1 250); do
-	kill -0 "${rpid[r2]}" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "${rpid[r2]}" 2>/dev/null; then
+if ! exited "${rpid[r2]}"; then
 	bad "the stopped replica was still running 25 s after SIGTERM"
 else
 	wait "${rpid[r2]}"
@@ -98,10 +103,7 @@ if "$client" drain -lb "$lb" -victim "$r3" -victim-pid "${rpid[r3]}" -slow "127.
 else
 	bad "SIGTERM with --drain-delay mid-load"
 fi
-for _ in $(seq 1 250); do
-	kill -0 "${rpid[r3]}" 2>/dev/null || break
-	sleep 0.1
-done
+exited "${rpid[r3]}"
 wait "${rpid[r3]}" 2>/dev/null
 code=$?
 down=$(grep -m1 -E 'r3 is DOWN.*503' "$tmp/haproxy.log")
