@@ -179,6 +179,9 @@ func (s *chatSession) footer(status string, u glm.Usage, d time.Duration) string
 		parts = append(parts, c)
 	}
 	parts = append(parts, fmtDur(d))
+	if !s.io.IsStderrTTY() {
+		return strings.Join(parts, " · ") // one line for a script to read
+	}
 	return fitLines(s.io.Width(), parts...)
 }
 
