@@ -82,12 +82,13 @@ model = "glm-4.5-air"
 		t.Errorf("the profile must overlay: exit %d, model %s", res.code, fake.Requests()[2].Body.Model)
 	}
 
-	show := runBin(t, env, "", "config", "show", "--max-steps", "7")
+	show := runBin(t, env, "", "config", "show", "--max-steps", "7", "--drain-delay", "3s")
 	if show.code != 0 {
 		t.Fatalf("config show: exit %d: %s", show.code, show.stderr)
 	}
 	for _, want := range []string{
 		`model = "glm-4.7"`, path + ":5", "max_steps = 7", "# flag", "temperature", "# default", "[mcp_servers.second]",
+		`drain_delay = "3s"`, `shutdown_timeout = "30s"`, "http_max_body = ", // serve's own settings too
 	} {
 		if !strings.Contains(show.stdout, want) {
 			t.Errorf("config show lacks %q:\n%s", want, show.stdout)

@@ -134,10 +134,10 @@ func (c *fileConfig) approval() config.Approval {
 
 const configSynopsis = `config path|show|init [--config FILE] [--profile NAME] [flags]
 
-path: the configuration file in use. show: the effective settings (with ask's
-flags, if given) and where each value came from; keys are never shown, only
-the names of the variables that hold them. init: write a commented starting
-file (never over an existing one).`
+path: the configuration file in use. show: the effective settings of ask,
+chat and serve (with their flags, if given) and where each value came from;
+keys are never shown, only the names of the variables that hold them. init:
+write a commented starting file (never over an existing one).`
 
 func (a *app) configCmd(_ context.Context, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -150,6 +150,14 @@ func (a *app) configCmd(_ context.Context, args []string) error {
 	cfg := &askConfig{}
 	fs := a.newFlagSet("config "+args[0], configSynopsis)
 	cfg.register(fs)
+	// serve's own settings (--http, --drain-delay, …) are shown too.
+	serveFS := flag.NewFlagSet("serve", flag.ContinueOnError)
+	(&serveConfig{}).registerServe(serveFS)
+	serveFS.VisitAll(func(f *flag.Flag) {
+		if fs.Lookup(f.Name) == nil {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
