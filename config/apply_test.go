@@ -369,7 +369,7 @@ max_steps = 9
 }
 
 func TestInitTemplate(t *testing.T) {
-	// Every "# " line uncommented is a valid file whose keys ask takes.
+	// Every "# " line uncommented is a valid file whose keys ask or serve takes.
 	var b strings.Builder
 	for _, line := range strings.Split(InitTemplate(), "\n") {
 		if strings.HasPrefix(line, "# ") || line == "#" {
@@ -386,12 +386,12 @@ func TestInitTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
-	for _, name := range strings.Fields(askFlagNames) {
+	for _, name := range strings.Fields(askFlagNames + " " + serveOnlyFlagNames) {
 		known[name] = true
 	}
 	for _, s := range v.Settings() {
 		if !known[s.Flag] {
-			t.Errorf("template key %s (line %d) is not a flag of ask", s.Key, s.Pos.Line)
+			t.Errorf("template key %s (line %d) is not a flag of ask or serve", s.Key, s.Pos.Line)
 		}
 	}
 	if len(v.MCPServers) != 2 || len(v.Approval.Allow) == 0 || len(v.Prices) == 0 || v.Profile != "coding" {
@@ -409,6 +409,10 @@ ignore-robots user-agent mcp-config mcp-timeout tools exclude-tools prefix-tools
 provider base-url model api-key-env max-tokens max-completion-tokens n temperature top-p
 frequency-penalty presence-penalty stream no-stream tool-choice parallel-tool-calls response-format
 thinking stop tool-concurrency max-steps tool-timeout max-tool-output hide-reasoning yes json db system no-store`
+
+// serveOnlyFlagNames are serve's flags that ask does not take (serve.go).
+const serveOnlyFlagNames = `http http-token-env http-max-body drain-delay shutdown-timeout
+http-header-timeout http-body-timeout http-idle-timeout`
 
 func TestInit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "config.toml")

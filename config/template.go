@@ -52,6 +52,12 @@ const initTemplate = `## glm-mcp configuration (TOML). Precedence: flags, then e
 # log_level = "warn"
 # log_format = "console"
 
+## serve --http for a team (the token itself stays in the environment).
+# http = "10.0.0.11:8080"
+# http_token_env = "GLM_MCP_TOKEN"
+# drain_delay = "3s"
+# shutdown_timeout = "30s"
+
 ## External MCP servers, the same shape as an mcpServers entry. Values may
 ## refer to the environment as ${VAR}; secrets must (never write them here).
 # [mcp_servers.github]
