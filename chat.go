@@ -163,6 +163,9 @@ func (s *chatSession) turn(ctx context.Context, prompt string) error {
 		}
 	} else if err != nil {
 		s.rend.note("glm-mcp chat: " + conversation.ErrorText(err))
+		if s.conv.PromptLeftOut() {
+			s.rend.note("the prompt was left out; the conversation goes on without it")
+		}
 	}
 	s.rend.note(s.footer(status, usageMinus(s.conv.Usage(), before), time.Since(start)))
 	return err

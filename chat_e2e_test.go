@@ -403,3 +403,33 @@ func TestChat_LongPasteInATerminal(t *testing.T) {
 		t.Errorf("the prompt sent was %d bytes (%q…), want the paste whole (%d bytes)", len(got), got[:min(len(got), 60)], len(json)+14)
 	}
 }
+
+// TestChat_PromptTooLongIsLeftOut: a paste far over the model's window is
+// not sent; chat says the prompt was left out, and the next turn goes
+// through without it.
+func TestChat_PromptTooLongIsLeftOut(t *testing.T) {
+	fake := glmtest.New(t, glmtest.Turn{Content: "Short and sweet."})
+	env, _ := askEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	s := startTmux(t, env, 120, 30, binPath, "chat", "--base-url", fake.URL, "--context-window", "12000", "--root", t.TempDir(), "--toolkits", "files")
+	s.waitFor("› ", 1)
+	file := filepath.Join(t.TempDir(), "paste.txt")
+	if err := os.WriteFile(file, []byte(strings.Repeat("lorem ipsum dolor sit amet\n", 8000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.tmux("load-buffer", "-b", "big", file)
+	s.tmux("paste-buffer", "-p", "-b", "big", "-t", "0")
+	s.waitFor("[paste 1: ", 1)
+	s.send("Enter")
+	s.waitFor("the prompt was left out", 1)
+	s.waitFor("› ", 2)
+	s.typeLine("just this")
+	s.waitFor("Short and sweet.", 1)
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1 (the long prompt is never sent)", len(reqs))
+	}
+	if msgs := reqs[0].Body.Messages; len(msgs) != 1 || msgs[0].Content != "just this" {
+		t.Errorf("the next turn carried the long prompt: %d messages", len(msgs))
+	}
+}

@@ -37,6 +37,8 @@ type Conversation struct {
 	// scale is what the loop learnt of the endpoint's token counts, carried
 	// from one turn to the next.
 	scale float64
+	// leftOut: the last turn's prompt was too long and left out.
+	leftOut bool
 }
 
 // Options start a conversation.
@@ -103,6 +105,10 @@ func (c *Conversation) Turns() int { return c.turns }
 // endpoint counted it (0 before the first answer).
 func (c *Conversation) LastPromptTokens() int { return c.lastPrompt }
 
+// PromptLeftOut reports whether the last turn's prompt made the
+// conversation too long for the model's window and was left out of it.
+func (c *Conversation) PromptLeftOut() bool { return c.leftOut }
+
 // SetSystem replaces the system prompt for the turns that follow.
 func (c *Conversation) SetSystem(ctx context.Context, system string) error {
 	c.msgs = withSystem(c.msgs, system)
@@ -116,6 +122,7 @@ func (c *Conversation) SetSystem(ctx context.Context, system string) error {
 // conversation sets its Recorder (and wraps its Observer to count usage); r
 // itself is not changed. The Result is valid whatever the error.
 func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string) (*bridge.Result, error) {
+	c.leftOut = false
 	user := glm.Message{Role: glm.RoleUser, Content: prompt}
 	sent := user
 	if n := len(c.msgs); n > 0 && c.msgs[n-1].Role == glm.RoleUser {
@@ -160,6 +167,7 @@ func (c *Conversation) Turn(ctx context.Context, r bridge.Runner, prompt string)
 		// an answer or a tool round ends otherwise and keeps its prompt.
 		if n := len(c.msgs); n > 0 && c.msgs[n-1].Role == glm.RoleUser {
 			c.msgs = c.msgs[:n-1]
+			c.leftOut = true
 			if rerr := c.record(ctx, glm.Message{Role: glm.RoleAssistant, Content: unsentNote}); rerr != nil {
 				err = errors.Join(err, rerr)
 			}

@@ -147,8 +147,14 @@ func TestConversation_PromptTooLong(t *testing.T) {
 	if !errors.As(err, &tl) || len(model.reqs) != 0 {
 		t.Fatalf("err %v after %d requests; want a TooLongError and none", err, len(model.reqs))
 	}
+	if !c.PromptLeftOut() {
+		t.Errorf("PromptLeftOut is false after a prompt too long to send")
+	}
 	if _, err := c.Turn(ctx, r, "a short question"); err != nil {
 		t.Fatalf("the next turn: %v", err)
+	}
+	if c.PromptLeftOut() {
+		t.Errorf("PromptLeftOut still true after a turn that went through")
 	}
 	if sent := model.reqs[0].Messages; len(sent) != 1 || sent[0].Content != "a short question" {
 		t.Errorf("the next request carried the unsent prompt: %d messages", len(sent))
