@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/glm-mcp/glm-mcp/bridge/glm"
+	"github.com/glm-mcp/glm-mcp/internal/testfs"
 	"github.com/glm-mcp/glm-mcp/store"
 )
 
@@ -159,7 +160,7 @@ func TestRunTranscripts_readOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(db)
-	before := dirList(t, dir)
+	before := testfs.Names(t, dir)
 	for _, args := range [][]string{{"list"}, {"search", "quetzal"}, {"show", first}, {"export", first, "--format", "html"}} {
 		if r := runTranscriptsCLI(t, db, args...); r.code != exitOK || r.stdout == "" {
 			t.Errorf("%v on a read-only database: %+v", args, r)
@@ -168,22 +169,9 @@ func TestRunTranscripts_readOnly(t *testing.T) {
 	if r := runTranscriptsCLI(t, db, "rm", first); r.code != exitError || !strings.Contains(r.stderr, "read-only") {
 		t.Errorf("rm on a read-only database: %+v", r)
 	}
-	if after := dirList(t, dir); !slices.Equal(after, before) {
+	if after := testfs.Names(t, dir); !slices.Equal(after, before) {
 		t.Errorf("folder was %v, is %v", before, after)
 	}
-}
-
-func dirList(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 func TestRunTranscripts_import(t *testing.T) {

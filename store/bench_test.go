@@ -106,24 +106,36 @@ func BenchmarkStore_Get1000(b *testing.B) {
 // seedTranscripts writes n finished transcripts in one transaction.
 func seedTranscripts(b testing.TB, s *Store, n int) {
 	b.Helper()
+	seedPast(b, s, n, func(ctx context.Context, tx *sql.Tx, i int, id string, at time.Time) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, title, created_ms, updated_ms, status,
+			provider, base_url, model) VALUES (?, ?, ?, ?, 'done', 'zai', 'https://api.z.ai/api/paas/v4', 'glm-4.7')`,
+			id, fmt.Sprintf("question number %d about the files in this project", i), at.UnixMilli(), at.UnixMilli()); err != nil {
+			return err
+		}
+		for step := 1; step <= 2; step++ {
+			c := Completion{Step: step, Started: at, RequestBody: []byte(`{"model":"glm-4.7"}`), HTTPStatus: 200,
+				Usage: Usage{PromptTokens: 900, CompletionTokens: 100, TotalTokens: 1000}}
+			if err := insertCompletion(ctx, tx, id, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// seedPast runs write for n transcripts, one a minute up to now, in one
+// transaction, with ids that carry those past times (whatever the process's
+// generator gave before).
+func seedPast(b testing.TB, s *Store, n int, write func(ctx context.Context, tx *sql.Tx, i int, id string, at time.Time) error) {
+	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Minute)
-	var ids idGen // ids that carry these past times, whatever the process's generator gave
+	var ids idGen
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for i := range n {
 			at := base.Add(time.Duration(i) * time.Minute)
-			id := ids.next(at)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, title, created_ms, updated_ms, status,
-				provider, base_url, model) VALUES (?, ?, ?, ?, 'done', 'zai', 'https://api.z.ai/api/paas/v4', 'glm-4.7')`,
-				id, fmt.Sprintf("question number %d about the files in this project", i), at.UnixMilli(), at.UnixMilli()); err != nil {
+			if err := write(ctx, tx, i, ids.next(at), at); err != nil {
 				return err
-			}
-			for step := 1; step <= 2; step++ {
-				c := Completion{Step: step, Started: at, RequestBody: []byte(`{"model":"glm-4.7"}`), HTTPStatus: 200,
-					Usage: Usage{PromptTokens: 900, CompletionTokens: 100, TotalTokens: 1000}}
-				if err := insertCompletion(ctx, tx, id, c); err != nil {
-					return err
-				}
 			}
 		}
 		return nil

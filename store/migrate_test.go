@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/glm-mcp/glm-mcp/internal/testfs"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/schema-v1.db")
@@ -171,14 +173,10 @@ func TestOpen_refusesFutureVersion(t *testing.T) {
 // SQLite reader of a WAL database creates.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), "-wal") && !strings.HasSuffix(e.Name(), "-shm") {
-			names = append(names, e.Name())
+	for _, name := range testfs.Names(t, dir) {
+		if !strings.HasSuffix(name, "-wal") && !strings.HasSuffix(name, "-shm") {
+			names = append(names, name)
 		}
 	}
 	return names

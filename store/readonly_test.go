@@ -10,21 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// allNames lists every entry of a folder, -wal and -shm files included.
-func allNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
+	"github.com/glm-mcp/glm-mcp/internal/testfs"
+)
 
 // makeWALDB creates a WAL-mode SQLite file with the given schema and closes
 // it, so that SQLite removes its -wal and -shm files.
@@ -60,7 +48,7 @@ func TestOpen_refusalLeavesNoFiles(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "t.db")
 			makeWALDB(t, path, tt.schema)
-			before, hash := allNames(t, dir), fileHash(t, path)
+			before, hash := testfs.Names(t, dir), fileHash(t, path)
 			for _, open := range []func(context.Context, string) (*Store, error){Open, OpenReadOnly} {
 				if s, err := open(ctx, path); !errors.Is(err, tt.wantErr) {
 					if s != nil {
@@ -68,7 +56,7 @@ func TestOpen_refusalLeavesNoFiles(t *testing.T) {
 					}
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
 				}
-				if after := allNames(t, dir); !reflect.DeepEqual(after, before) {
+				if after := testfs.Names(t, dir); !reflect.DeepEqual(after, before) {
 					t.Errorf("folder was %v, is %v", before, after)
 				}
 				if fileHash(t, path) != hash {
@@ -109,7 +97,7 @@ func TestOpenReadOnly(t *testing.T) {
 	if _, err := Open(ctx, path); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("Open error %v, want ErrReadOnly", err)
 	}
-	before, hash := allNames(t, dir), fileHash(t, path)
+	before, hash := testfs.Names(t, dir), fileHash(t, path)
 
 	s, err := OpenReadOnly(ctx, path)
 	if err != nil {
@@ -134,13 +122,13 @@ func TestOpenReadOnly(t *testing.T) {
 	if err := s.AppendMessage(ctx, id, Message{Role: "user", Content: "x"}); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("AppendMessage error %v, want ErrReadOnly", err)
 	}
-	if after := allNames(t, dir); !reflect.DeepEqual(after, before) {
+	if after := testfs.Names(t, dir); !reflect.DeepEqual(after, before) {
 		t.Errorf("folder was %v, while open %v", before, after)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := allNames(t, dir); !reflect.DeepEqual(after, before) {
+	if after := testfs.Names(t, dir); !reflect.DeepEqual(after, before) {
 		t.Errorf("folder was %v, after close %v", before, after)
 	}
 	if fileHash(t, path) != hash {
@@ -187,7 +175,7 @@ func TestOpenReadOnly_refuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Dir(tt.path)
-			before := allNames(t, dir)
+			before := testfs.Names(t, dir)
 			s, err := OpenReadOnly(ctx, tt.path)
 			if err == nil {
 				s.Close()
@@ -196,7 +184,7 @@ func TestOpenReadOnly_refuses(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q, want %v containing %q", err, tt.wantErr, tt.wantMsg)
 			}
-			if after := allNames(t, dir); !slices.Equal(after, before) {
+			if after := testfs.Names(t, dir); !slices.Equal(after, before) {
 				t.Errorf("folder was %v, is %v", before, after)
 			}
 		})

@@ -12,34 +12,24 @@ import (
 // The middle transcript's prompt holds the word "needle".
 func seedMessages(b testing.TB, s *Store, n int) {
 	b.Helper()
-	ctx := context.Background()
-	base := time.Now().Add(-time.Duration(n) * time.Minute)
-	var ids idGen // ids that carry these past times, whatever the process's generator gave
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		for i := range n {
-			at := base.Add(time.Duration(i) * time.Minute)
-			id := ids.next(at)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, created_ms, updated_ms, status)
-				VALUES (?, ?, ?, 'done')`, id, at.UnixMilli(), at.UnixMilli()); err != nil {
-				return err
+	seedPast(b, s, n, func(ctx context.Context, tx *sql.Tx, i int, id string, at time.Time) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transcripts (id, created_ms, updated_ms, status)
+			VALUES (?, ?, ?, 'done')`, id, at.UnixMilli(), at.UnixMilli()); err != nil {
+			return err
+		}
+		for seq, m := range benchMessages {
+			content := m.Content
+			if i == n/2 && seq == 0 {
+				content += " needle"
 			}
-			for seq, m := range benchMessages {
-				content := m.Content
-				if i == n/2 && seq == 0 {
-					content += " needle"
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO messages (transcript_id, seq, role, content, reasoning,
-					tool_call_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`, id, seq+1, m.Role, content, m.Reasoning,
-					m.ToolCallID, at.UnixMilli()+int64(seq)); err != nil {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (transcript_id, seq, role, content, reasoning,
+				tool_call_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`, id, seq+1, m.Role, content, m.Reasoning,
+				m.ToolCallID, at.UnixMilli()+int64(seq)); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
 }
 
 // BenchmarkStore_Search searches 10,000 messages (2,000 transcripts) for a

@@ -42,32 +42,37 @@ func waitBalancer(ctx context.Context, stats string, want int) error {
 }
 
 func status(ctx context.Context, url string) int {
+	code := 0
+	get(ctx, url, func(resp *http.Response) { code = resp.StatusCode })
+	return code
+}
+
+// get fetches url, within 2 s, and hands the answer to use before closing
+// it; nothing happens when the request fails.
+func get(ctx context.Context, url string, use func(*http.Response)) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0
+		return
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	use(resp)
 }
 
 // serversUp counts the glm_mcp backend's servers whose status is UP in
 // HAProxy's CSV statistics (columns pxname, svname, …, status).
 func serversUp(ctx context.Context, url string) int {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	r := csv.NewReader(resp.Body)
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
-	if err != nil || len(rows) == 0 {
+	var rows [][]string
+	get(ctx, url, func(resp *http.Response) {
+		r := csv.NewReader(resp.Body)
+		r.FieldsPerRecord = -1
+		if all, err := r.ReadAll(); err == nil {
+			rows = all
+		}
+	})
+	if len(rows) == 0 {
 		return 0
 	}
 	col := map[string]int{}

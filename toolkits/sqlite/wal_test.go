@@ -2,23 +2,17 @@ package sqlite
 
 import (
 	"database/sql"
-	"os"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/glm-mcp/glm-mcp/internal/testfs"
 )
 
 // listing names the entries of dir, sorted.
 func listing(t *testing.T, dir string) string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
+	names := testfs.Names(t, dir)
 	sort.Strings(names)
 	return strings.Join(names, " ")
 }
