@@ -56,6 +56,13 @@ func startTmux(t *testing.T, env []string, cols, rows int, argv ...string) *tmux
 	return s
 }
 
+// terminalEnv is askEnv for a program in a terminal: its own HOME (for the
+// input history) and a TERM.
+func terminalEnv(t *testing.T) (env []string, db string) {
+	env, db = askEnv(t)
+	return append(env, "HOME="+t.TempDir(), "TERM=xterm-256color"), db
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func (s *tmuxSession) tmux(args ...string) string {
@@ -114,8 +121,7 @@ func TestChat_InATerminal(t *testing.T) {
 		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "w1", Name: "sqlite_execute", Arguments: `{"sql":"DELETE FROM items WHERE id = 1"}`}}},
 		glmtest.Turn{Content: "Deleted item 1."},
 	)
-	env, storeDB := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, storeDB := terminalEnv(t)
 	s := startTmux(t, env, 120, 50, binPath, "chat", "--base-url", fake.URL, "--root", root, "--sqlite", db, "--sqlite-write", "--toolkits", "files,sqlite")
 	s.waitFor("› ", 1)
 
@@ -247,8 +253,7 @@ func TestAsk_CtrlCAtTheApprovalQuestion(t *testing.T) {
 		glmtest.Turn{ToolCalls: []glmtest.Call{{ID: "w", Name: "sqlite_execute", Arguments: `{"sql":"DELETE FROM items WHERE id = 1"}`}}},
 		glmtest.Turn{Content: "the model went on"},
 	)
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	s := startTmux(t, env, 120, 30, binPath, "ask", "--base-url", fake.URL, "--toolkits", "sqlite", "--sqlite", db, "--sqlite-write", "delete item 1")
 	s.waitFor("Allow sqlite_execute", 1)
 	s.send("C-c")
@@ -277,8 +282,7 @@ func TestChat_NoTurnKeepsNothing(t *testing.T) {
 // sent when the user presses Enter, not one turn per line.
 func TestChat_PasteInATerminal(t *testing.T) {
 	fake := glmtest.New(t, glmtest.Turn{Content: "That is a Go program."})
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	s := startTmux(t, env, 100, 30, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files")
 	s.waitFor("› ", 1)
 
@@ -311,8 +315,7 @@ func TestChat_PasteInATerminal(t *testing.T) {
 // no line wraps into the next column's text.
 func TestChat_HelpFitsTheTerminal(t *testing.T) {
 	fake := glmtest.New(t, glmtest.Turn{Content: "Hello there."})
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	const cols = 60
 	s := startTmux(t, env, cols, 60, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files,http")
 	s.waitFor("› ", 1)
@@ -348,8 +351,7 @@ func TestAsk_RetryShownOnATerminal(t *testing.T) {
 		return glmtest.Turn{Error: &glmtest.Error{Status: 503, Message: "overloaded", Header: http.Header{"Retry-After": {"1"}}}}
 	}
 	fake := glmtest.New(t, busy(), glmtest.Turn{Content: "Recovered on a terminal."}, busy(), glmtest.Turn{Content: "Recovered in a pipe."})
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	s := startTmux(t, env, 100, 30, binPath, "ask", "--base-url", fake.URL, "--no-store", "--toolkits", "files", "--root", t.TempDir(), "hi")
 	scr := s.waitFor("[exit 0]", 1)
 	for _, want := range []string{"⟳ attempt 2 of 4 in 1.0 s · ", "overloaded", "Recovered on a terminal."} {
@@ -375,8 +377,7 @@ func TestAsk_RetryShownOnATerminal(t *testing.T) {
 // character by character, it kept chat busy for minutes).
 func TestChat_LongPasteInATerminal(t *testing.T) {
 	fake := glmtest.New(t, glmtest.Turn{Content: "A list of ids."})
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	s := startTmux(t, env, 100, 30, binPath, "chat", "--base-url", fake.URL, "--root", t.TempDir(), "--toolkits", "files")
 	s.waitFor("› ", 1)
 	var b strings.Builder
@@ -409,8 +410,7 @@ func TestChat_LongPasteInATerminal(t *testing.T) {
 // through without it.
 func TestChat_PromptTooLongIsLeftOut(t *testing.T) {
 	fake := glmtest.New(t, glmtest.Turn{Content: "Short and sweet."})
-	env, _ := askEnv(t)
-	env = append(env, "HOME="+t.TempDir(), "TERM=xterm-256color")
+	env, _ := terminalEnv(t)
 	s := startTmux(t, env, 120, 30, binPath, "chat", "--base-url", fake.URL, "--context-window", "12000", "--root", t.TempDir(), "--toolkits", "files")
 	s.waitFor("› ", 1)
 	file := filepath.Join(t.TempDir(), "paste.txt")

@@ -81,7 +81,7 @@ func (s *Store) migrate(ctx context.Context, have int) error {
 		return err
 	}
 	var mode string
-	err = retryBusy(ctx, 0, func() error {
+	err = retryTransient(ctx, 0, func() error {
 		return s.w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
 	})
 	if err != nil {

@@ -272,14 +272,14 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, s.path)
 	}
-	return retryBusy(ctx, time.Duration(s.heapWait.Load()), func() error { return s.writeOnce(ctx, fn) })
+	return retryTransient(ctx, time.Duration(s.heapWait.Load()), func() error { return s.writeOnce(ctx, fn) })
 }
 
-// retryBusy runs op again, after a growing random pause, while SQLite answers
+// retryTransient runs op again, after a growing random pause, while SQLite answers
 // busy or locked without having waited (lock upgrades, WAL recovery, a
 // journal-mode change racing another process's first open), and for up to
 // heapWait while it answers out of memory (see SetHeapWait).
-func retryBusy(ctx context.Context, heapWait time.Duration, op func() error) error {
+func retryTransient(ctx context.Context, heapWait time.Duration, op func() error) error {
 	var busy int
 	var nomemSince time.Time
 	for attempt := 0; ; attempt++ {
